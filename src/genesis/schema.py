@@ -30,6 +30,7 @@ from genesis.errors import (
     InvalidDataError,
     invalid_value,
 )
+from genesis.transforms.datetime import datetime_to_ns, ns_to_datetime
 
 DEFAULT_MAX_CATEGORIES = 1000
 """Largest number of distinct values a categorical column may have.
@@ -412,7 +413,7 @@ def _float_decimals(series: pd.Series) -> int | None:
 
 
 def _datetime_resolution(stamps: pd.Series) -> str | None:
-    ns = _datetime_to_ns(stamps).dropna().to_numpy(dtype=np.int64)
+    ns = datetime_to_ns(stamps).dropna().to_numpy(dtype=np.int64)
     if ns.size == 0:
         return None
     for unit, step in _NS_PER.items():
@@ -492,21 +493,10 @@ def make_surrogate_ids(column: Column, n_rows: int, rng: np.random.Generator) ->
     return restore_dtype(pd.Series(values), column.dtype)
 
 
-def _datetime_to_ns(stamps: pd.Series) -> pd.Series:
-    """Return nanoseconds since the Unix epoch (UTC) as float64, NaN for missing."""
-    stamps = pd.to_datetime(stamps)
-    if stamps.dt.tz is not None:
-        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-    stamps = stamps.astype("datetime64[ns]")
-    ns = stamps.to_numpy().view(np.int64).astype(float)
-    ns[stamps.isna().to_numpy()] = np.nan
-    return pd.Series(ns, index=stamps.index)
-
-
 def _to_canonical_values(series: pd.Series, column: Column) -> pd.Series:
     kind = column.kind
     if kind is ColumnKind.DATETIME:
-        return _datetime_to_ns(series).reset_index(drop=True)
+        return datetime_to_ns(series).reset_index(drop=True)
     if kind.is_numeric:
         return pd.Series(series.to_numpy(dtype=float, na_value=np.nan))
 
@@ -540,16 +530,10 @@ def _from_canonical_values(values: pd.Series, column: Column) -> pd.Series:
 
 def _ns_to_datetime(values: pd.Series, column: Column) -> pd.Series:
     ns = values.to_numpy(dtype=float)
-    missing = np.isnan(ns)
     if column.resolution is not None:
         step = _NS_PER[column.resolution]
         ns = np.round(ns / step) * step
-    integers = np.where(missing, 0, ns).astype(np.int64)
-    stamps = pd.Series(pd.to_datetime(integers, unit="ns", utc=column.timezone is not None))
-    stamps[missing] = pd.NaT
-    if column.timezone is not None:
-        stamps = stamps.dt.tz_convert(column.timezone)
-    return stamps.astype(column.dtype)
+    return ns_to_datetime(ns, column.dtype, column.timezone)
 
 
 def restore_dtype(values: pd.Series, dtype: str) -> pd.Series:
