@@ -298,8 +298,10 @@ def _validate_values(series: pd.Series) -> None:
     if series.dtype != object:
         return
 
+    non_null = series.dropna()
+    first_of_each_type = non_null[~non_null.map(type).duplicated()]
     groups: dict[str, Any] = {}
-    for value in series.dropna().unique():
+    for value in first_of_each_type:
         groups.setdefault(_value_group(value, name), value)
     if len(groups) > 1:
         examples = ", ".join(f"{v!r} ({g})" for g, v in groups.items())
