@@ -37,12 +37,16 @@ console = Console(stderr=True)
 EXIT_FAILURE = 1
 
 
-@app.callback()
+@app.callback(invoke_without_command=True)
 def _main(
+    context: typer.Context,
     version: Annotated[bool, typer.Option("--version", help="Print the genesis version and exit.")] = False,
 ) -> None:
     if version:
         typer.echo(__version__)
+        raise typer.Exit()
+    if context.invoked_subcommand is None:
+        typer.echo(context.get_help())
         raise typer.Exit()
 
 

@@ -1,0 +1,130 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from genesis.cli import app
+from genesis.datasets import patient_table
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def patients_csv(tmp_path) -> Path:
+    path = tmp_path / "patients.csv"
+    patient_table(300, random_state=4).to_csv(path, index=False)
+    return path
+
+
+def test_synth_writes_table_and_sidecar(patients_csv, tmp_path):
+    output = tmp_path / "out" / "synthetic.csv"
+
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(output), "--method", "gaussian_copula",
+                                 "--rows", "120", "--seed", "1", "--drop", "patient_id",
+                                 "--discrete", "gender,zip_code,condition,treatment"])
+
+    assert result.exit_code == 0, result.output
+    synthetic = pd.read_csv(output, dtype={"zip_code": str})
+    record = json.loads((tmp_path / "out" / "synthetic.csv.genesis.json").read_text())
+    assert len(synthetic) == 120
+    assert list(synthetic.columns) == ["age", "gender", "zip_code", "condition", "treatment",
+                                       "blood_pressure_systolic", "annual_cost"]
+    assert record["rows"]["generated"] == 120
+
+
+def test_synth_parquet_and_model(patients_csv, tmp_path):
+    output = tmp_path / "synthetic.parquet"
+    model = tmp_path / "model.genesis"
+
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(output), "--method", "gaussian_copula",
+                                 "--model", str(model), "--drop", "patient_id"])
+
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_parquet(output)) == 300
+    assert model.is_file()
+
+
+def test_synth_missing_input_is_one_line_error(tmp_path):
+    result = runner.invoke(app, ["synth", str(tmp_path / "absent.csv"), "-o", str(tmp_path / "o.csv")])
+
+    assert result.exit_code == 1
+    assert "not found" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_synth_unknown_discrete_column(patients_csv, tmp_path):
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(tmp_path / "o.csv"),
+                                 "--method", "gaussian_copula", "--discrete", "gendr"])
+
+    assert result.exit_code == 1
+    assert "['gendr']" in result.output
+
+
+def test_synth_unknown_drop_column(patients_csv, tmp_path):
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(tmp_path / "o.csv"), "--drop", "ssn"])
+
+    assert result.exit_code == 1
+    assert "['ssn']" in result.output
+
+
+def test_synth_unknown_method(patients_csv, tmp_path):
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(tmp_path / "o.csv"), "--method", "gan"])
+
+    assert result.exit_code == 1
+    assert "'gan'" in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
+def test_synth_unwritable_output(patients_csv, tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(locked / "o.csv"),
+                                 "--method", "gaussian_copula", "--drop", "patient_id"])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_synth_output_in_place_of_a_file(patients_csv, tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(blocker / "o.csv"),
+                                 "--method", "gaussian_copula", "--drop", "patient_id"])
+
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+
+
+def test_demo_writes_outputs(tmp_path):
+    result = runner.invoke(app, ["demo", str(tmp_path / "demo"), "--method", "gaussian_copula",
+                                 "--rows", "500"])
+
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "demo" / "synthetic_patients.csv").is_file()
+    assert (tmp_path / "demo" / "synthetic_patients.csv.genesis.json").is_file()
+    assert (tmp_path / "demo" / "patient_generator.genesis").is_file()
+    assert json.loads((tmp_path / "demo" / "summary.json").read_text())["rows_synthetic"] == 500
+
+
+def test_module_entry_point_reports_errors(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "genesis", "synth", str(tmp_path / "absent.csv"),
+                             "-o", str(tmp_path / "o.csv")], capture_output=True, text=True)
+
+    assert result.returncode == 1
+    assert "not found" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version_option():
+    result = runner.invoke(app, ["--version"])
+
+    assert result.exit_code == 0
+    assert result.output.strip()
