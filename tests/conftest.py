@@ -1,14 +1,10 @@
-"""Shared fixtures: small tables with every column kind, and the shared real tables."""
+"""Shared fixtures: a small table with every column kind genesis keeps."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-
-SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 @pytest.fixture
@@ -32,11 +28,3 @@ def mixed_table() -> pd.DataFrame:
     frame.loc[5, "blood_type"] = np.nan
     frame.loc[6, "admitted"] = pd.NaT
     return frame
-
-
-def shared_table(name: str, **read_options: object) -> pd.DataFrame:
-    """Read a table from the shared datasets folder, or skip the test when it is absent."""
-    path = SHARED_DATASETS / name
-    if not path.is_file():
-        pytest.skip(f"shared dataset {name} not found at {path}")
-    return pd.read_csv(path, **read_options)
