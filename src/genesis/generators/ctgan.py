@@ -1,0 +1,424 @@
+"""CTGAN: a conditional GAN for mixed-type tables, written for genesis in PyTorch.
+
+Xu, Skoularidou, Cuesta-Infante and Veeramachaneni, "Modeling Tabular Data
+using Conditional GAN", NeurIPS 2019. The parts, and where they live:
+
+- mode-specific normalization of numeric and datetime columns (section 4.2):
+  `genesis.transforms.mode_normalization`; one-hot blocks for categorical and
+  boolean columns, a [present, missing] block for each nullable numeric column
+  and a missing category for each nullable categorical column:
+  `ctgan_encoding`;
+- the conditional vector and training-by-sampling (section 4.3):
+  `ctgan_conditions`;
+- the residual generator with tanh and gumbel-softmax outputs, the PacGAN
+  critic, the WGAN-GP gradient penalty and the generator's cross-entropy on
+  the conditioned column (sections 4.3-4.4): `ctgan_networks`;
+- the training loop (Algorithm 1) and sampling: `ctgan_training`.
+
+This module imports no torch at import time, so genesis works without the
+pytorch extra; building or loading a CTGAN model then raises
+`MissingDependencyError`.
+
+Choices beyond the paper
+------------------------
+- Only the generator is needed to sample, so `get_state` stores only its
+  weights; batch normalization samples with its running statistics.
+- The one-hot condition enters each layer as an embedding lookup, which is the
+  same function as the paper's concatenation at a fraction of the cost (see
+  `ctgan_networks`).
+- `torch_threads` defaults to 1: on the 2-core development machine, torch with
+  2 threads ran about 10 times slower than with 1 thread whenever another
+  process used the cores. The setting is process-global in torch, so it is set
+  for the duration of `fit` and `sample` only and restored afterwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import logging
+import math
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from genesis.domain import Domain
+from genesis.errors import (
+    ConfigError,
+    InvalidDataError,
+    MissingDependencyError,
+    NotFittedError,
+    NotSupportedError,
+    invalid_value,
+)
+from genesis.generators.base import Generator, ProgressCallback, register
+from genesis.generators.ctgan_conditions import ConditionSampler
+from genesis.generators.ctgan_encoding import TableEncoder
+from genesis.transforms.mode_normalization import DEFAULT_WEIGHT_THRESHOLD, ModeNormalizer
+
+logger = logging.getLogger(__name__)
+
+INSTALL_HINT = 'Install the extra with: pip install "genesis-synth[pytorch]"'
+
+AUTO_EPOCH_STEPS = 6_000
+"""Generator steps that ``epochs="auto"`` aims for: 300 epochs of 20 steps (10,000 rows, batch 500)."""
+
+
+@register
+class CTGANGenerator(Generator):
+    """Conditional tabular GAN (Xu et al., 2019) with mode-specific normalization.
+
+    Config keys
+    -----------
+    epochs:
+        Passes over the table, or "auto" (see `resolve_epochs`). An integer is
+        honoured exactly.
+    batch_size:
+        Rows per optimizer step. It is lowered to the number of rows for small
+        tables (rows are drawn with replacement, at least 2 per batch) and then
+        rounded down to a multiple of `pac`; a log message gives the value used.
+    generator_lr, discriminator_lr:
+        Adam learning rates.
+    generator_decay, discriminator_decay:
+        Adam weight decay (L2 penalty).
+    embedding_dim:
+        Size of the generator's noise input z.
+    generator_dim, discriminator_dim:
+        Widths of the generator's residual layers and of the critic's layers.
+    pac:
+        Rows per critic input (PacGAN); `batch_size` must be at least `pac`.
+    discriminator_steps:
+        Critic updates per generator update.
+    log_frequency:
+        Draw training conditions with weight log(1 + count) instead of count.
+    max_modes:
+        Largest number of mixture modes per numeric column.
+    torch_threads:
+        torch threads during fit and sample (see the module docstring).
+    verbose:
+        Log the losses of each epoch at INFO level.
+    """
+
+    name = "ctgan"
+    default_config: dict[str, Any] = {
+        "epochs": "auto",
+        "batch_size": 500,
+        "generator_lr": 2e-4,
+        "discriminator_lr": 2e-4,
+        "generator_decay": 1e-6,
+        "discriminator_decay": 1e-6,
+        "embedding_dim": 128,
+        "generator_dim": [256, 256],
+        "discriminator_dim": [256, 256],
+        "pac": 10,
+        "discriminator_steps": 1,
+        "log_frequency": True,
+        "max_modes": 10,
+        "torch_threads": 1,
+        "verbose": False,
+    }
+
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        _require_torch()
+        super().__init__(config)
+        _validate_values(self.config)
+
+        self.encoder_: TableEncoder | None = None
+        self.sampler_: ConditionSampler | None = None
+        self.network_: Any = None
+        self.batch_size_: int | None = None
+
+    # ------------------------------------------------------------------ fit
+
+    def fit(
+        self,
+        data: pd.DataFrame,
+        domain: Domain,
+        ledger: Any | None,
+        rng: np.random.Generator,
+        progress: ProgressCallback | None = None,
+    ) -> CTGANGenerator:
+        """Learn the table; return self.
+
+        Raises
+        ------
+        NotSupportedError
+            When a privacy ledger is given: DP-CTGAN is not implemented yet.
+        InvalidDataError
+            When `data` does not have the columns `domain.names`.
+        """
+        torch = _import_torch()
+        from genesis.generators import ctgan_training
+
+        if ledger is not None:
+            raise NotSupportedError(
+                "DP-CTGAN not implemented yet: CTGAN cannot train under differential privacy in this "
+                "version. Fit without a privacy ledger, or choose a DP method such as 'mst'."
+            )
+        _validate_frame(data, domain)
+
+        encoder, matrix, sampler = self._read_private_statistics(data, domain, rng)
+        plan = self._plan(len(data))
+
+        with _torch_session(torch, self.config["torch_threads"], rng):
+            network = ctgan_training.train(plan, encoder, matrix, sampler, rng, progress)
+
+        self.domain_ = domain
+        self.encoder_ = encoder
+        self.sampler_ = sampler
+        self.network_ = network
+        self.batch_size_ = plan.batch_size
+        return self
+
+    def _read_private_statistics(
+        self, data: pd.DataFrame, domain: Domain, rng: np.random.Generator
+    ) -> tuple[TableEncoder, np.ndarray, ConditionSampler | None]:
+        """Read everything CTGAN learns from the raw table besides its domain.
+
+        These are the mixture modes of each numeric column and the category
+        frequencies (with the rows of each category) that training-by-sampling
+        draws from, plus the encoded training matrix. Under differential
+        privacy this is the one method that must go through the ledger.
+        """
+        normalizers = {}
+        for column in domain.columns:
+            if column.is_discrete:
+                continue
+            values = data[column.name].to_numpy(dtype=float)
+            observed = values[~np.isnan(values)]
+            if observed.size:
+                normalizers[column.name] = ModeNormalizer.fit(
+                    observed, self.config["max_modes"], DEFAULT_WEIGHT_THRESHOLD, rng, column.name)
+            else:
+                center = column.lower if column.lower is not None else 0.0
+                normalizers[column.name] = ModeNormalizer.single_mode(center, column=column.name)
+
+        encoder = TableEncoder(domain, normalizers)
+        matrix, codes = encoder.encode(data, rng)
+
+        block_sizes = [block.size for block in encoder.conditional_blocks]
+        sampler = ConditionSampler.from_codes(codes, block_sizes, self.config["log_frequency"]) \
+            if block_sizes else None
+        return encoder, matrix, sampler
+
+    def _plan(self, n_rows: int) -> Any:
+        from genesis.generators.ctgan_training import TrainingPlan
+
+        config = self.config
+        batch_size = effective_batch_size(config["batch_size"], config["pac"], n_rows)
+        if batch_size != config["batch_size"]:
+            logger.info("CTGAN uses batch_size=%d instead of %d (table of %d rows, pac=%d).",
+                        batch_size, config["batch_size"], n_rows, config["pac"])
+        steps_per_epoch = max(1, n_rows // batch_size)
+        epochs = resolve_epochs(config["epochs"], steps_per_epoch)
+
+        return TrainingPlan(
+            epochs=epochs,
+            batch_size=batch_size,
+            steps_per_epoch=steps_per_epoch,
+            pac=config["pac"],
+            discriminator_steps=config["discriminator_steps"],
+            generator_lr=config["generator_lr"],
+            discriminator_lr=config["discriminator_lr"],
+            generator_decay=config["generator_decay"],
+            discriminator_decay=config["discriminator_decay"],
+            embedding_dim=config["embedding_dim"],
+            generator_dim=tuple(config["generator_dim"]),
+            discriminator_dim=tuple(config["discriminator_dim"]),
+            verbose=config["verbose"],
+        )
+
+    # --------------------------------------------------------------- sample
+
+    def sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
+        """Return `n` canonical rows with the columns `domain.names`."""
+        if self.network_ is None or self.encoder_ is None or self.domain_ is None:
+            raise NotFittedError("This CTGAN generator is not fitted. Call fit() or load a saved model first.")
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise ConfigError(invalid_value("n", n, "it must be a non-negative integer",
+                                            "Pass the number of rows to generate, e.g. n=1000."))
+        torch = _import_torch()
+        from genesis.generators import ctgan_training
+
+        activation = ctgan_training.build_activation(self.encoder_)
+        with _torch_session(torch, self.config["torch_threads"], rng):
+            matrix = ctgan_training.generate(self.network_, activation, self.sampler_, int(n),
+                                             self.network_.embedding_dim, self.batch_size_ or 500, rng)
+        frame = self.encoder_.decode(matrix)
+        return frame[self.domain_.names]
+
+    # ---------------------------------------------------------------- state
+
+    def get_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        if self.network_ is None or self.encoder_ is None or self.domain_ is None:
+            raise NotFittedError("This CTGAN generator is not fitted, so it has no state to save.")
+        state = {
+            "domain": self.domain_.to_dict(),
+            "encoder": self.encoder_.to_dict(),
+            "sampler": self.sampler_.to_dict() if self.sampler_ is not None else None,
+            "batch_size": self.batch_size_,
+            "network": {
+                "embedding_dim": self.config["embedding_dim"],
+                "generator_dim": list(self.config["generator_dim"]),
+                "n_conditions": self.sampler_.n_categories if self.sampler_ is not None else 0,
+                "data_dim": self.encoder_.width,
+            },
+        }
+        arrays = {f"generator.{key}": value.detach().cpu().numpy().copy()
+                  for key, value in self.network_.state_dict().items()}
+        return state, arrays
+
+    @classmethod
+    def from_state(
+        cls, config: dict[str, Any], state: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> CTGANGenerator:
+        torch = _import_torch()
+        from genesis.generators import ctgan_training
+
+        model = cls(config)
+        domain = Domain.from_dict(state["domain"])
+        encoder = TableEncoder.from_dict(domain, state["encoder"])
+        sampler = ConditionSampler.from_dict(state["sampler"]) if state["sampler"] is not None else None
+
+        sizes = state["network"]
+        network = ctgan_training.build_generator(sizes["embedding_dim"], sizes["generator_dim"],
+                                                 sizes["n_conditions"], sizes["data_dim"])
+        prefix = "generator."
+        weights = {key[len(prefix):]: torch.from_numpy(np.asarray(value))
+                   for key, value in arrays.items() if key.startswith(prefix)}
+        network.load_state_dict(weights)
+
+        model.domain_ = domain
+        model.encoder_ = encoder
+        model.sampler_ = sampler
+        model.network_ = network
+        model.batch_size_ = int(state["batch_size"])
+        return model
+
+
+def effective_batch_size(batch_size: int, pac: int, n_rows: int) -> int:
+    """Return the batch size used for a table of `n_rows` rows.
+
+    Rows are drawn with replacement, so a batch larger than the table only
+    repeats rows: it is lowered to the row count, but not below 2 (batch
+    normalization needs two rows). It is then rounded down to a multiple of
+    `pac`, and is never below `pac`.
+    """
+    target = min(batch_size, max(n_rows, 2))
+    return max(pac, target - target % pac)
+
+
+def resolve_epochs(epochs: int | str, steps_per_epoch: int) -> int:
+    """Return the number of epochs to train.
+
+    An integer is returned unchanged. "auto" gives
+    min(300, ceil(AUTO_EPOCH_STEPS / steps_per_epoch)): 300 epochs, the
+    paper's setting, for tables up to about 10,000 rows at batch size 500, and
+    about 6,000 generator steps for larger tables, which bounds the time.
+    """
+    if epochs != "auto":
+        return int(epochs)
+    return max(1, min(300, math.ceil(AUTO_EPOCH_STEPS / steps_per_epoch)))
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _torch_available() -> bool:
+    if "torch" in sys.modules:
+        return sys.modules["torch"] is not None
+    return importlib.util.find_spec("torch") is not None
+
+
+def _require_torch() -> None:
+    if not _torch_available():
+        raise MissingDependencyError(f"The CTGAN generator needs PyTorch, which is not installed. {INSTALL_HINT}")
+
+
+def _import_torch() -> Any:
+    try:
+        import torch
+    except ImportError as error:
+        raise MissingDependencyError(
+            f"The CTGAN generator needs PyTorch, which could not be imported ({error}). {INSTALL_HINT}"
+        ) from error
+    return torch
+
+
+@contextlib.contextmanager
+def _torch_session(torch: Any, threads: int, rng: np.random.Generator) -> Iterator[None]:
+    """Run torch with `threads` threads and a global generator seeded from `rng`, then restore both."""
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(rng.integers(2**63 - 1)))
+            yield
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _validate_frame(data: pd.DataFrame, domain: Domain) -> None:
+    if list(data.columns) != domain.names:
+        raise InvalidDataError(
+            f"The table's columns {list(data.columns)[:10]} do not match the domain's columns "
+            f"{domain.names[:10]}. Pass the canonical frame of the same schema (Schema.to_canonical)."
+        )
+    if len(data) == 0:
+        raise InvalidDataError("The table has no rows. Pass a table with at least one row.")
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_) \
+        and math.isfinite(float(value))
+
+
+_RULES: dict[str, tuple[Any, str, str]] = {
+    "epochs": (lambda v: v == "auto" or (_is_int(v) and v >= 1),
+               'it must be a positive integer or "auto"', 'Use for example epochs=300 or epochs="auto".'),
+    "batch_size": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer",
+                   "Use for example batch_size=500."),
+    "generator_lr": (lambda v: _is_number(v) and v > 0, "it must be a positive number",
+                     "Use for example generator_lr=2e-4."),
+    "discriminator_lr": (lambda v: _is_number(v) and v > 0, "it must be a positive number",
+                         "Use for example discriminator_lr=2e-4."),
+    "generator_decay": (lambda v: _is_number(v) and v >= 0, "it must be a non-negative number",
+                        "Use for example generator_decay=1e-6."),
+    "discriminator_decay": (lambda v: _is_number(v) and v >= 0, "it must be a non-negative number",
+                            "Use for example discriminator_decay=1e-6."),
+    "embedding_dim": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer",
+                      "Use for example embedding_dim=128."),
+    "generator_dim": (lambda v: isinstance(v, list | tuple) and all(_is_int(x) and x >= 1 for x in v),
+                      "it must be a list of positive integers (layer widths)",
+                      "Use for example generator_dim=[256, 256]."),
+    "discriminator_dim": (lambda v: isinstance(v, list | tuple) and len(v) >= 1
+                          and all(_is_int(x) and x >= 1 for x in v),
+                          "it must be a non-empty list of positive integers (layer widths)",
+                          "Use for example discriminator_dim=[256, 256]."),
+    "pac": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer", "Use for example pac=10."),
+    "discriminator_steps": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer",
+                            "Use for example discriminator_steps=1."),
+    "log_frequency": (lambda v: isinstance(v, bool), "it must be True or False", "Use log_frequency=True."),
+    "max_modes": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer",
+                  "Use for example max_modes=10."),
+    "torch_threads": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer",
+                      "Use torch_threads=1 unless the machine's cores are otherwise idle."),
+    "verbose": (lambda v: isinstance(v, bool), "it must be True or False", "Use verbose=False or verbose=True."),
+}
+
+
+def _validate_values(config: dict[str, Any]) -> None:
+    for key, (check, constraint, fix) in _RULES.items():
+        if not check(config[key]):
+            raise ConfigError(invalid_value(f"CTGAN config {key!r}", config[key], constraint, fix))
+    if config["batch_size"] < config["pac"]:
+        raise ConfigError(invalid_value(
+            "CTGAN config 'batch_size'", config["batch_size"], f"it must be at least pac={config['pac']}",
+            "Raise batch_size or lower pac, e.g. batch_size=500 with pac=10."))
