@@ -7,11 +7,12 @@ The parent process then scores each synthetic table with
 `marginals.marginal_tvd` against the real table, so every tool is scored by
 the same code under the same pandas.
 
-Environments: genesis runs in the interpreter that runs this script, with this
-repository's `src/` put first on PYTHONPATH, so the benchmark measures the
-working tree (that interpreter needs genesis's dependencies and torch, as
-`/work/venv` has). SDV's `ctgan` runs in its own venv, `benchmarks/.venvs/sdv-ctgan`,
-which this script creates on first use and reuses afterwards.
+Environments: genesis runs in the interpreter that runs this script, from a
+copy of this repository's `src/` taken when the run starts (on PYTHONPATH), so
+the benchmark measures the working tree as it was then; that interpreter needs
+genesis's dependencies and torch, as `/work/venv` has. SDV's `ctgan` runs in
+its own venv, `benchmarks/.venvs/sdv-ctgan`, which this script creates on
+first use and reuses afterwards.
 
     python benchmarks/bench_ctgan.py --quick           # checks the harness, about a minute
     python benchmarks/bench_ctgan.py --threads 1       # the full run, see README.md for times
@@ -25,6 +26,7 @@ import json
 import logging
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -179,7 +181,15 @@ def method_config(method: Method, epochs: int, threads: int) -> dict[str, Any]:
     return {}
 
 
-def child_environment(method: Method, threads: int) -> dict[str, str]:
+def snapshot_source(out: Path) -> Path:
+    """Copy genesis's `src/` into `out`, so that edits made during a long run leave the run unchanged."""
+    snapshot = out / "genesis-src"
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.copytree(REPO_SRC, snapshot, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    return snapshot
+
+
+def child_environment(method: Method, threads: int, genesis_src: Path) -> dict[str, str]:
     """Return the environment of a fit process: thread limits, and genesis's src only where genesis runs."""
     env = dict(os.environ)
     # LOKY_MAX_CPU_COUNT caps joblib: SDV's DataTransformer.transform runs
@@ -189,7 +199,7 @@ def child_environment(method: Method, threads: int) -> dict[str, str]:
         env[variable] = str(threads)
     env.pop("PYTHONPATH", None)
     if method.tool == "genesis":
-        env["PYTHONPATH"] = str(REPO_SRC)
+        env["PYTHONPATH"] = str(genesis_src)
     env["PYTHONNOUSERSITE"] = "1"
     return env
 
@@ -269,8 +279,8 @@ def run_one(method: Method, dataset: Dataset, seed: int, context: dict[str, Any]
                "discrete_columns": discrete, "n_samples": len(real), "synthetic_csv": str(synthetic_csv)}
         python = context["pythons"][method.tool]
         record.update(config=config)
-        record.update(run_in_child(job, python, child_environment(method, threads), out / "runs",
-                                   context["timeout_seconds"]))
+        env = child_environment(method, threads, context["genesis_src"])
+        record.update(run_in_child(job, python, env, out / "runs", context["timeout_seconds"]))
 
     record["load_average_after"] = os.getloadavg()
     if record["status"] == "ok":
@@ -311,13 +321,14 @@ def main(argv: list[str]) -> int:
     }
 
     pythons = interpreters(methods, out)
+    genesis_src = snapshot_source(out)
     for name in args.datasets:
         dataset = DATASETS[name]
         epochs = QUICK_EPOCHS if args.quick else dataset.epochs
         document["settings"]["epochs"][name] = epochs
         data_csv, real, discrete = prepare_real_table(dataset, args.quick, out / "data")
         context = {"real": real, "discrete": discrete, "threads": args.threads, "epochs": epochs,
-                   "data_csv": data_csv, "out": out, "pythons": pythons,
+                   "data_csv": data_csv, "out": out, "pythons": pythons, "genesis_src": genesis_src,
                    "timeout_seconds": args.timeout_minutes * 60}
 
         for method in methods:
