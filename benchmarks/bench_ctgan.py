@@ -8,9 +8,9 @@ The parent process then scores each synthetic table with
 the same code under the same pandas.
 
 Environments: genesis runs in the interpreter that runs this script, from a
-copy of this repository's `src/` taken when the run starts (on PYTHONPATH), so
-the benchmark measures the working tree as it was then; that interpreter needs
-genesis's dependencies and torch, as `/work/venv` has. SDV's `ctgan` runs in
+copy of this repository's `src/` taken when the run starts and put on
+PYTHONPATH. So the benchmark measures the working tree as it was then. That
+interpreter needs genesis's dependencies and torch, as `/work/venv` has. SDV's `ctgan` runs in
 its own venv, `benchmarks/.venvs/sdv-ctgan`, which this script creates on
 first use and reuses afterwards.
 
@@ -53,7 +53,7 @@ ADULT_CSV = Path("/work/shared/datasets/adult.csv")
 BATCH_SIZE = 500
 QUICK_EPOCHS = 1
 QUICK_ROWS = 2_000
-# The patient table's own default seed is 42; fresh draws use seeds far from it.
+# The patient table's own default seed is 42, so fresh draws use seeds far from it.
 FRESH_DRAW_SEED_OFFSET = 1_000
 
 
@@ -95,9 +95,9 @@ def _text_columns(data: pd.DataFrame) -> list[str]:
 DATASETS = {
     "patients": Dataset("patients", _load_patients, _patient_discrete, epochs=300,
                         fresh_draw=_fresh_patients),
-    # 100 epochs rather than CTGAN's usual 300 keeps one SDV fit on Adult's
-    # 32,561 rows near 7 minutes on one thread (4.2 s per epoch, measured on a
-    # 2-core AMD EPYC); both tools get the same count.
+    # 100 epochs rather than 300 keep one SDV fit on Adult's 32,561 rows near
+    # 7 minutes on one thread, at 4.2 s per epoch measured on a 2-core AMD EPYC.
+    # Both tools get the same count.
     "adult": Dataset("adult", lambda: pd.read_csv(ADULT_CSV), _text_columns, epochs=100),
 }
 

@@ -35,8 +35,8 @@ def machine_info() -> dict[str, Any]:
 def source_state(src: os.PathLike) -> dict[str, Any]:
     """Return the git commit of `src` and the files under it that differ from that commit.
 
-    The benchmark runs genesis from the working tree, so uncommitted changes
-    are part of what was measured.
+    The benchmark runs genesis from a copy of the working tree, so
+    uncommitted changes are part of what it measures.
     """
     def git(*args: str) -> str:
         completed = subprocess.run(["git", "-C", str(src), *args],

@@ -43,9 +43,9 @@ def ensure_venv(root: Path, name: str, log_dir: Path) -> Path:
     venv_dir = root / name
     python = venv_python(root, name)
     marker = venv_dir / MARKER_NAME
-    wanted = "\n".join(requirements) + "\n"
+    expected = "\n".join(requirements) + "\n"
 
-    if python.exists() and marker.exists() and marker.read_text() == wanted:
+    if python.exists() and marker.exists() and marker.read_text() == expected:
         logger.info("Reusing venv %s", venv_dir)
         return python
 
@@ -58,7 +58,7 @@ def ensure_venv(root: Path, name: str, log_dir: Path) -> Path:
         logger.info("Installing %s into %s (log: %s)", requirement, venv_dir, log_path)
         _run_logged([str(python), "-m", "pip", "install", requirement], log_path)
 
-    marker.write_text(wanted)
+    marker.write_text(expected)
     return python
 
 
