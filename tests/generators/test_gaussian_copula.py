@@ -215,6 +215,13 @@ def test_constant_categorical_column():
     assert set(generator.sample(200, np.random.default_rng(1))["k"]) == {"only"}
 
 
+def test_constant_column_uncorrelated():
+    frame = pd.DataFrame({"k": ["only"] * 200, "x": np.arange(200.0), "y": np.arange(200.0) ** 2})
+    *_, generator = fit_table(frame)
+    _, arrays = generator.get_state()
+    assert np.array_equal(arrays["correlation"][0, 1:], [0.0, 0.0])
+
+
 def test_one_row_table():
     frame = pd.DataFrame({"x": [1.5], "c": ["a"], "flag": [True]})
     *_, generator = fit_table(frame)

@@ -519,7 +519,10 @@ def _latent_correlation(scores: np.ndarray, profiles: list[np.ndarray]) -> np.nd
     """Estimate the latent correlation from normal scores with NaN for missing values.
 
     Each pair uses the rows where both variables are present. A pair with
-    fewer than 3 such rows, or a variable that is constant there, gets 0.
+    fewer than 3 such rows, or a variable that is constant there, gets 0. So
+    does a variable whose values all share one CDF interval (a constant
+    column, or the indicator of a column with no missing values), because its
+    scores are the uniform draw alone and carry no information.
     """
     present = ~np.isnan(scores)
     filled = np.where(present, scores, 0.0)
@@ -539,6 +542,9 @@ def _latent_correlation(scores: np.ndarray, profiles: list[np.ndarray]) -> np.nd
     correlation = np.where(valid, correlation, 0.0)
 
     correlation = _correct_attenuation(correlation, profiles)
+    uninformative = np.array([np.count_nonzero(profile > 0) <= 1 for profile in profiles])
+    correlation[uninformative, :] = 0.0
+    correlation[:, uninformative] = 0.0
     np.fill_diagonal(correlation, 1.0)
     return np.clip(correlation, -1.0, 1.0)
 
