@@ -126,41 +126,24 @@ def test_missing_in_non_nullable_raises(drawn):
         encoder.encode(np.array([*values, np.nan], dtype=object))
 
 
-# NOTE: under pandas 3, `encode` builds a pd.Categorical from values outside the
-# categories, which emits a Pandas4Warning before the encoder raises its own error.
-# The test configuration turns that warning into an error, so these tests fail
-# until `encode` looks codes up without pd.Categorical (e.g. Index.get_indexer).
-_PANDAS4_WARNING = getattr(pd.errors, "Pandas4Warning", None)
-warns_under_pandas_3 = pytest.mark.xfail(
-    _PANDAS4_WARNING is not None,
-    raises=_PANDAS4_WARNING or Warning,
-    strict=True,
-    reason="CategoricalEncoder.encode warns under pandas 3 for values outside the domain",
-)
-
-
-@warns_under_pandas_3
 def test_value_outside_domain_raises():
     encoder = CategoricalEncoder(["red", "blue"], nullable=False, column="colour")
     with pytest.raises(InvalidDataError, match="Column 'colour' has value 'green'"):
         encoder.encode(np.array(["red", "green"], dtype=object))
 
 
-@warns_under_pandas_3
 def test_value_outside_domain_raises_when_nullable():
     encoder = CategoricalEncoder(["red", "blue"], nullable=True, column="colour")
     with pytest.raises(InvalidDataError, match="Column 'colour' has value 'green'"):
         encoder.encode(np.array(["red", "green"], dtype=object))
 
 
-@warns_under_pandas_3
 def test_unknown_becomes_missing_when_asked():
     encoder = CategoricalEncoder(["red", "blue"], nullable=True, column="colour")
     codes = encoder.encode(np.array(["red", "green"], dtype=object), unknown="missing")
     assert codes.tolist() == [0, 2]
 
 
-@warns_under_pandas_3
 def test_unknown_missing_needs_nullable():
     encoder = CategoricalEncoder(["red", "blue"], nullable=False, column="colour")
     with pytest.raises(InvalidDataError, match="Column 'colour' has value 'green'"):

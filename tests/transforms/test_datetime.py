@@ -114,8 +114,6 @@ def test_inverse_rounds_to_nanoseconds():
 
 # NOTE: pandas 3 stores datetime.datetime values at microsecond resolution, so it accepts
 # years 1 to 9999, but nanoseconds since the epoch fit int64 only from 1677 to 2262.
-@pytest.mark.xfail(strict=True, raises=pd.errors.OutOfBoundsDatetime,
-                   reason="datetime_to_ns lets pandas' OutOfBoundsDatetime escape")
 def test_out_of_range_year_raises_invalid_data():
     series = pd.Series([dt.datetime(1500, 1, 1)], name="born")
     with pytest.raises(InvalidDataError, match="born"):

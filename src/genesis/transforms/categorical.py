@@ -42,7 +42,8 @@ class CategoricalEncoder:
         when ``unknown="missing"`` and the column is nullable."""
         series = pd.Series(np.asarray(values, dtype=object))
         missing = series.isna().to_numpy()
-        codes = pd.Categorical(series, categories=list(self.categories)).codes.astype(np.int64)
+        lookup = pd.Index(list(self.categories), dtype=object)
+        codes = lookup.get_indexer(series.to_numpy()).astype(np.int64)
 
         outside = (codes < 0) & ~missing
         if outside.any():

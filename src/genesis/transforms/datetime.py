@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from genesis.errors import InvalidDataError
+
 
 def datetime_to_ns(stamps: pd.Series) -> pd.Series:
     """Return nanoseconds since 1970-01-01 UTC as float64, NaN for missing.
@@ -17,7 +19,14 @@ def datetime_to_ns(stamps: pd.Series) -> pd.Series:
     stamps = pd.to_datetime(stamps)
     if stamps.dt.tz is not None:
         stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
-    stamps = stamps.astype("datetime64[ns]")
+    try:
+        stamps = stamps.astype("datetime64[ns]")
+    except pd.errors.OutOfBoundsDatetime as error:
+        raise InvalidDataError(
+            f"Column {stamps.name!r} has datetimes from {stamps.min()} to {stamps.max()}, but genesis "
+            "models datetimes as nanoseconds since 1970 (int64), which covers the years 1677 to 2262. "
+            "Fix the out-of-range values or convert the column to a year number."
+        ) from error
     ns = stamps.to_numpy().view(np.int64).astype(float)
     ns[stamps.isna().to_numpy()] = np.nan
     return pd.Series(ns, index=stamps.index)
