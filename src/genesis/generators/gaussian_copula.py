@@ -65,6 +65,7 @@ from genesis.errors import (
     invalid_value,
 )
 from genesis.generators.base import Generator, ProgressCallback, register
+from genesis.transforms.categorical import CategoricalEncoder
 
 MAX_N_QUANTILES = 100_000
 """Largest accepted `n_quantiles`; finer grids only add noise-sized detail and memory."""
@@ -377,22 +378,9 @@ def _measure_column(
 
 
 def _encode_categories(present: pd.Series, column: ColumnDomain) -> np.ndarray:
-    """Return the domain code of each non-missing value; a value outside the domain raises.
-
-    NOTE: this does not call `CategoricalEncoder.encode`, because under pandas 3
-    that method emits a Pandas4Warning for a value outside the domain before it
-    raises its own error.
-    """
-    values = present.to_numpy(dtype=object)
-    codes = pd.Index(list(column.categories), dtype=object).get_indexer(values)
-
-    outside = codes < 0
-    if outside.any():
-        raise InvalidDataError(
-            f"Column {column.name!r} has value {values[outside][0]!r} ({int(outside.sum())} rows), "
-            "which is not in the column's domain. Add it to the declared categories."
-        )
-    return codes.astype(np.int64)
+    """Return the domain code of each non-missing value; a value outside the domain raises."""
+    encoder = CategoricalEncoder(column.categories, nullable=False, column=column.name)
+    return encoder.encode(present.to_numpy(dtype=object))
 
 
 def _categorical_marginal(codes: np.ndarray, column: ColumnDomain, missing: np.ndarray) -> _Marginal:
