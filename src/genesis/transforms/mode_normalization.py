@@ -188,7 +188,11 @@ class ModeNormalizer:
     def log_posterior(self, values: np.ndarray) -> np.ndarray:
         """Return log p(mode | value) as an (n, n_modes) array."""
         values = np.asarray(values, dtype=float).ravel()
-        z = (values[:, None] - self.means[None, :]) / self.stds[None, :]
+        # A mode with a tiny sigma overflows z to inf for far values; |z| clipped to
+        # 1e150 squares without overflow and still orders far modes by distance.
+        with np.errstate(over="ignore"):
+            z = (values[:, None] - self.means[None, :]) / self.stds[None, :]
+        z = np.clip(z, -1e150, 1e150)
         log_joint = np.log(self.weights)[None, :] - np.log(self.stds)[None, :] - 0.5 * z**2
         return log_joint - _logsumexp_rows(log_joint)
 
