@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genesis.errors import GenesisError
+from genesis.privacy.noise import NoiseSource
 
 
 class PrivacyBudgetError(GenesisError, ValueError):
@@ -71,6 +72,8 @@ class PrivacyLedger:
     epsilon: float
     delta: float
     events: list[PrivacyEvent] = field(default_factory=list)
+    noise: NoiseSource | None = field(default=None, repr=False, compare=False)
+    """Where mechanisms draw noise from; set by the facade, not saved."""
 
     def spent(self) -> tuple[float, float]:
         """Return (epsilon, delta) spent so far: epsilon at the budget's delta."""
