@@ -54,6 +54,13 @@ class ColumnDomain:
     def is_discrete(self) -> bool:
         return self.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 
+    @property
+    def is_empty(self) -> bool:
+        """Whether the column has no values at all, only missing ones: nothing to model."""
+        if self.is_discrete:
+            return not self.categories
+        return self.lower is None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -94,6 +101,10 @@ class Domain:
     def names(self) -> list[str]:
         return [column.name for column in self.columns]
 
+    def without_empty(self) -> Domain:
+        """Return the domain of the columns that have values, the ones a generator models."""
+        return Domain(tuple(column for column in self.columns if not column.is_empty))
+
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [column.to_dict() for column in self.columns]}
 
@@ -120,8 +131,8 @@ class Domain:
                 continue
 
             observed = values.dropna().to_numpy(dtype=float)
-            lower = float(observed.min()) if observed.size else 0.0
-            upper = float(observed.max()) if observed.size else 0.0
+            lower = float(observed.min()) if observed.size else None
+            upper = float(observed.max()) if observed.size else None
             domains.append(
                 ColumnDomain(column.name, column.kind, lower=lower, upper=upper, nullable=nullable)
             )

@@ -83,7 +83,6 @@ def load_model(path: Path) -> SyntheticGenerator:
     except (KeyError, TypeError, ValueError) as error:
         raise ModelFileError(f"{path} is not a valid genesis model: {error}. Re-save the model.") from error
 
-    generator.domain_ = domain
     model = SyntheticGenerator(
         method=manifest["method"],
         config=manifest["config"],

@@ -113,8 +113,14 @@ class SyntheticGenerator:
         canonical = schema.to_canonical(data)
         domain = Domain.from_data(canonical, schema)
 
-        logger.info("fitting %s on %d rows x %d columns", method, len(data), data.shape[1])
-        generator.fit(canonical, domain, None, stream(random_state, FIT_STREAM), progress)
+        modelled = domain.without_empty()
+        if not modelled.columns:
+            raise InvalidDataError(
+                "Every column of the table is empty (only missing values), so there is nothing to "
+                "model. Pass a table with at least one observed value."
+            )
+        logger.info("fitting %s on %d rows x %d columns", method, len(data), len(modelled.columns))
+        generator.fit(canonical[modelled.names], modelled, None, stream(random_state, FIT_STREAM), progress)
 
         self.method_ = method
         self.schema_ = schema
@@ -142,7 +148,8 @@ class SyntheticGenerator:
         call = self._n_generate_calls
         self._n_generate_calls += 1
         random_state = check_random_state(self.random_state)
-        canonical = self.generator_.sample(n_rows, stream(random_state, SAMPLE_STREAM, call))
+        sampled = self.generator_.sample(n_rows, stream(random_state, SAMPLE_STREAM, call))
+        canonical = sampled.reindex(columns=self.domain_.names)  # empty columns come back all missing
         frame = self.schema_.from_canonical(canonical, stream(random_state, SURROGATE_STREAM, call))
         return release.attach(frame, self.release_record(n_rows))
 

@@ -1,7 +1,6 @@
 """Generators by method name. Importing this package registers the built-in ones."""
 
-import importlib
-
+from genesis.generators import ctgan, gaussian_copula  # noqa: F401  (registration)
 from genesis.generators.base import (
     Generator,
     ProgressCallback,
@@ -9,13 +8,5 @@ from genesis.generators.base import (
     generator_class,
     register,
 )
-
-# TODO: import both modules directly once they are in the tree.
-for _module in ("gaussian_copula", "ctgan"):
-    try:
-        importlib.import_module(f"genesis.generators.{_module}")
-    except ModuleNotFoundError as _error:
-        if _error.name != f"genesis.generators.{_module}":
-            raise
 
 __all__ = ["Generator", "ProgressCallback", "available_methods", "generator_class", "register"]
