@@ -177,6 +177,7 @@ def infer(
     column_kinds: Mapping[str, str | ColumnKind] | None = None,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
     identifiers: str = "warn",
+    private: bool = False,
 ) -> Schema:
     """Validate a table and infer the kind of each column.
 
@@ -195,6 +196,12 @@ def infer(
         What to do with identifier-like columns (all values unique and shaped
         like an ID): "warn" replaces them with surrogate IDs and warns,
         "error" raises.
+    private:
+        Infer from dtypes and names only, as differential privacy requires:
+        a fact read from the values (all unique, all integral, the number of
+        decimals) could change with a single record. Infinite values are left
+        for the DP pipeline to clean, and the category limit applies to the
+        categories released under DP instead of the raw ones.
 
     Raises
     ------
@@ -208,13 +215,13 @@ def infer(
     columns = []
     for name in data.columns:
         series = data[name]
-        _validate_values(series)
-        kind = overrides.get(name) or _infer_kind(series, name in discrete)
-        columns.append(_describe_column(series, kind, max_categories, name in overrides))
+        _validate_values(series, check_infinite=not private)
+        kind = overrides.get(name) or _infer_kind(series, name in discrete, private)
+        columns.append(_describe_column(series, kind, max_categories, name in overrides, private))
 
     for column in columns:
         if column.kind is ColumnKind.IDENTIFIER and column.name not in overrides:
-            _report_identifier(column, identifiers)
+            _report_identifier(column, identifiers, private)
     return Schema(tuple(columns))
 
 
@@ -283,9 +290,11 @@ def _validate_frame(data: pd.DataFrame) -> None:
         )
 
 
-def _validate_values(series: pd.Series) -> None:
+def _validate_values(series: pd.Series, check_infinite: bool = True) -> None:
     name = series.name
     if pd.api.types.is_float_dtype(series.dtype):
+        if not check_infinite:
+            return
         values = series.to_numpy(dtype=float, na_value=np.nan)
         infinite = np.isinf(values)
         if infinite.any():
@@ -331,7 +340,7 @@ def _value_group(value: Any, name: Any) -> str:
     )
 
 
-def _infer_kind(series: pd.Series, discrete: bool) -> ColumnKind:
+def _infer_kind(series: pd.Series, discrete: bool, private: bool = False) -> ColumnKind:
     dtype = series.dtype
     non_null = series.dropna()
 
@@ -345,6 +354,8 @@ def _infer_kind(series: pd.Series, discrete: bool) -> ColumnKind:
         return ColumnKind.DATETIME
     if discrete:
         return ColumnKind.CATEGORICAL
+    if private:
+        return _infer_kind_from_dtype(series)
     if pd.api.types.is_integer_dtype(dtype):
         return ColumnKind.IDENTIFIER if _looks_like_integer_id(series) else ColumnKind.INTEGER
     if pd.api.types.is_float_dtype(dtype):
@@ -358,12 +369,24 @@ def _infer_kind(series: pd.Series, discrete: bool) -> ColumnKind:
     return ColumnKind.CATEGORICAL
 
 
+def _infer_kind_from_dtype(series: pd.Series) -> ColumnKind:
+    """Infer a kind from the dtype and the column name alone (no value is read)."""
+    named_like_id = bool(_ID_NAME.search(str(series.name)))
+    if pd.api.types.is_integer_dtype(series.dtype):
+        return ColumnKind.IDENTIFIER if named_like_id else ColumnKind.INTEGER
+    if pd.api.types.is_float_dtype(series.dtype):
+        return ColumnKind.FLOAT
+    return ColumnKind.IDENTIFIER if named_like_id else ColumnKind.CATEGORICAL
+
+
 def _describe_column(
-    series: pd.Series, kind: ColumnKind, max_categories: int, declared: bool
+    series: pd.Series, kind: ColumnKind, max_categories: int, declared: bool, private: bool = False
 ) -> Column:
     name = str(series.name)
     column = Column(name=name, kind=kind, dtype=str(series.dtype))
 
+    if private:
+        return _describe_column_from_dtype(series, column)
     if kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
         n_levels = int(series.nunique(dropna=True))
         if n_levels > max_categories:
@@ -394,6 +417,22 @@ def _describe_column(
         else:
             raise _kind_mismatch(series, kind)
     return replace(column, id_format=id_format)
+
+
+def _describe_column_from_dtype(series: pd.Series, column: Column) -> Column:
+    """Describe a column for differential privacy: dtype facts only, no value-derived details."""
+    kind = column.kind
+    if kind is ColumnKind.DATETIME:
+        if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+            raise _kind_mismatch(series, kind)
+        timezone = str(series.dt.tz) if series.dt.tz is not None else None
+        return replace(column, timezone=timezone)
+    if kind in (ColumnKind.INTEGER, ColumnKind.FLOAT) and not pd.api.types.is_numeric_dtype(series.dtype):
+        raise _kind_mismatch(series, kind)
+    if kind is ColumnKind.IDENTIFIER:
+        style = "integer" if pd.api.types.is_integer_dtype(series.dtype) else "counter"
+        return replace(column, id_format={"style": style, "prefix": "", "suffix": "", "width": 0})
+    return column
 
 
 def _kind_mismatch(series: pd.Series, kind: ColumnKind) -> ConfigError:
@@ -461,12 +500,17 @@ def _string_id_format(series: pd.Series) -> dict[str, Any] | None:
     }
 
 
-def _report_identifier(column: Column, identifiers: str) -> None:
+def _report_identifier(column: Column, identifiers: str, private: bool = False) -> None:
+    if private:
+        reason = "its name marks an ID; under differential privacy values are not inspected"
+        output = "fresh surrogate counters"
+    else:
+        reason = "every value is unique and ID-shaped"
+        output = "fresh surrogate values in the same format"
     message = (
-        f"Column {column.name!r} looks like a record identifier (every value is unique and "
-        "ID-shaped), so it is not modelled: the output gets fresh surrogate values in the same "
-        "format, unrelated to the input. Drop the column before fitting, or declare it with "
-        f"column_kinds={{{column.name!r}: 'categorical'}} to model it."
+        f"Column {column.name!r} looks like a record identifier ({reason}), so it is not modelled: "
+        f"the output gets {output}, unrelated to the input. Drop the column before fitting, or "
+        f"declare it with column_kinds={{{column.name!r}: 'categorical'}} to model it."
     )
     if identifiers == "error":
         raise InvalidDataError(message)
