@@ -185,7 +185,7 @@ class CTGANGenerator(Generator):
         """
         normalizers = {}
         for column in domain.columns:
-            if column.is_discrete:
+            if column.is_discrete or column.is_empty:
                 continue
             values = data[column.name].to_numpy(dtype=float)
             observed = values[~np.isnan(values)]

@@ -10,7 +10,8 @@ activations to two slices instead of column by column.
 
 Categorical blocks and missing indicators are the "discrete columns" of the
 paper that the conditional vector selects from (section 4.3); mode blocks are
-not. This module needs only numpy and pandas.
+not. A column without any values (`ColumnDomain.is_empty`) takes no place in
+the layout and decodes as all missing. This module needs only numpy and pandas.
 """
 
 from __future__ import annotations
@@ -57,10 +58,11 @@ class TableEncoder:
     def __init__(self, domain: Domain, normalizers: dict[str, ModeNormalizer]) -> None:
         self.domain = domain
         self.normalizers = normalizers
+        self.modelled = [column for column in domain.columns if not column.is_empty]
         self.encoders = {
-            c.name: CategoricalEncoder(c.categories, c.nullable, c.name) for c in domain.columns if c.is_discrete
+            c.name: CategoricalEncoder(c.categories, c.nullable, c.name) for c in self.modelled if c.is_discrete
         }
-        numeric = [c.name for c in domain.columns if not c.is_discrete]
+        numeric = [c.name for c in self.modelled if not c.is_discrete]
         self.alpha_index = {name: i for i, name in enumerate(numeric)}
         self.blocks = self._layout(len(numeric))
 
@@ -79,7 +81,7 @@ class TableEncoder:
 
     def _layout(self, start: int) -> list[Block]:
         blocks = []
-        for column in self.domain.columns:
+        for column in self.modelled:
             if column.is_discrete:
                 sizes = [("categories", self.encoders[column.name].n_codes)]
             else:
@@ -107,7 +109,7 @@ class TableEncoder:
         hot: dict[tuple[str, str], np.ndarray] = {}
         rows = np.arange(n_rows)
 
-        for column in self.domain.columns:
+        for column in self.modelled:
             values = data[column.name]
             if column.is_discrete:
                 hot[column.name, "categories"] = self.encoders[column.name].encode(values)
@@ -139,6 +141,9 @@ class TableEncoder:
         columns: dict[str, Any] = {}
 
         for column in self.domain.columns:
+            if column.is_empty:
+                columns[column.name] = np.full(len(matrix), np.nan, dtype=object if column.is_discrete else float)
+                continue
             if column.is_discrete:
                 columns[column.name] = self.encoders[column.name].decode(hot[column.name, "categories"])
                 continue

@@ -200,4 +200,4 @@ def generate(
             conditions = torch.from_numpy(sampler.sample_generation(size, rng)) if sampler else None
             noise = torch.randn(size, embedding_dim, generator=noise_source)
             chunks.append(activation(generator_net(noise, conditions), noise_source).numpy())
-    return np.concatenate(chunks, axis=0) if chunks else np.zeros((0, activation.n_alpha), np.float32)
+    return np.concatenate(chunks, axis=0) if chunks else np.zeros((0, activation.width), np.float32)
