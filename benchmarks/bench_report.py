@@ -6,10 +6,12 @@ beside the median so that the spread stays visible.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
 import subprocess
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -136,8 +138,8 @@ def ratio_table(document: dict[str, Any]) -> list[str]:
     groups = group_runs(document["runs"])
     lines = [
         "| dataset | torch threads | genesis fit s / SDV fit s (medians) | per seed "
-        "| 1-way TVD genesis / SDV | 2-way TVD genesis / SDV |",
-        "|---|---|---|---|---|---|",
+        "| genesis fit CPU s / SDV fit CPU s (medians) | 1-way TVD genesis / SDV | 2-way TVD genesis / SDV |",
+        "|---|---|---|---|---|---|---|",
     ]
     for dataset in document["settings"]["datasets"]:
         ours = groups.get((dataset, "genesis-ctgan"), [])
@@ -147,13 +149,19 @@ def ratio_table(document: dict[str, Any]) -> list[str]:
         their_fit = {run["seed"]: run["fit_seconds"] for run in theirs}
         per_seed = ", ".join(f"{run['seed']}: {run['fit_seconds'] / their_fit[run['seed']]:.2f}"
                              for run in ours if run["seed"] in their_fit)
-        ratio = _median(r["fit_seconds"] for r in ours) / _median(r["fit_seconds"] for r in theirs)
+        ratio = _median_ratio(ours, theirs, "fit_seconds")
+        cpu_ratio = _median_ratio(ours, theirs, "fit_cpu_seconds")
         lines.append(
             f"| {dataset} | {document['settings']['threads']} | {ratio:.2f} | {per_seed or 'n/a'} "
+            f"| {cpu_ratio:.2f} "
             f"| {_median(r['tvd_1way'] for r in ours):.3f} / {_median(r['tvd_1way'] for r in theirs):.3f} "
             f"| {_median(r['tvd_2way'] for r in ours):.3f} / {_median(r['tvd_2way'] for r in theirs):.3f} |"
         )
     return lines
+
+
+def _median_ratio(ours: list[dict[str, Any]], theirs: list[dict[str, Any]], key: str) -> float:
+    return _median(run[key] for run in ours) / _median(run[key] for run in theirs)
 
 
 def failures(document: dict[str, Any]) -> list[str]:
@@ -218,3 +226,18 @@ def render_markdown(document: dict[str, Any]) -> str:
     if failed:
         lines += ["", "### Runs that did not finish", "", *failed]
     return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    """Re-render a `bench_ctgan.json` as Markdown on standard output."""
+    if len(argv) != 1:
+        sys.stderr.write("usage: bench_report.py BENCH_CTGAN.json\n")
+        return 2
+    with open(argv[0]) as source:
+        document = json.load(source)
+    sys.stdout.write(render_markdown(document))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
