@@ -10,12 +10,20 @@ import pytest
 
 from genesis.datasets import PATIENT_DISCRETE_COLUMNS, patient_table
 from genesis.domain import Domain
-from genesis.errors import ConfigError, InvalidDataError, MissingDependencyError, NotFittedError, NotSupportedError
+from genesis.errors import (
+    ConfigError,
+    InvalidDataError,
+    MissingDependencyError,
+    NotFittedError,
+    NotSupportedError,
+)
 from genesis.generators.base import generator_class
 from genesis.generators.ctgan import (
-    AUTO_EPOCH_STEPS,
+    AUTO_MAX_STEPS,
+    AUTO_MAX_WORK,
     CTGANGenerator,
     effective_batch_size,
+    estimate_step_work,
     resolve_epochs,
 )
 from genesis.generators.ctgan_conditions import ConditionSampler
@@ -84,7 +92,7 @@ def test_unknown_config_key_rejected():
         ("generator_decay", -1e-6), ("discriminator_decay", "x"), ("embedding_dim", 0),
         ("generator_dim", [256, 0]), ("generator_dim", 256), ("discriminator_dim", []),
         ("pac", 0), ("discriminator_steps", 0), ("log_frequency", 1), ("max_modes", 0),
-        ("torch_threads", 0), ("verbose", "yes"),
+        ("torch_threads", 0), ("verbose", "yes"), ("ema_decay", 1.0), ("ema_decay", -0.1),
     ],
 )
 def test_invalid_config_value_names_key(key, value):
@@ -112,12 +120,35 @@ def test_effective_batch_size(batch_size, pac, n_rows, expected):
     assert effective_batch_size(batch_size, pac, n_rows) == expected
 
 
-def test_resolve_epochs():
-    assert resolve_epochs(7, 1000) == 7
-    assert resolve_epochs("auto", 20) == 300
-    assert resolve_epochs("auto", 1) == 300
-    assert resolve_epochs("auto", 204) == -(-AUTO_EPOCH_STEPS // 204)
-    assert resolve_epochs("auto", 10**9) == 1
+def test_resolve_epochs_honours_integer():
+    assert resolve_epochs(7, 1000, 1e12) == 7
+
+
+def test_resolve_epochs_auto_caps():
+    assert resolve_epochs("auto", 20, 1e6) == 300
+    assert resolve_epochs("auto", 1, 1e6) == 300
+    assert resolve_epochs("auto", 204, 1e6) == -(-AUTO_MAX_STEPS // 204)
+    assert resolve_epochs("auto", 204, 1e10) == int(AUTO_MAX_WORK // (204 * 1e10))
+    assert resolve_epochs("auto", 10**9, 1e6) == 1
+
+
+def test_estimate_step_work_counts_layers():
+    config = {**CTGANGenerator.default_config, "embedding_dim": 2, "generator_dim": [3],
+              "discriminator_dim": [4], "pac": 2, "discriminator_steps": 1}
+
+    work = estimate_step_work(config, batch_size=10, width=5)
+
+    generator = 10 * (2 * 3 + 5 * 5)
+    critic = 5 * (10 * 4 + 4 * 1)
+    assert work == 3 * generator + 11 * critic
+
+
+def test_patient_table_gets_300_auto_epochs():
+    config = CTGANGenerator.default_config
+
+    epochs = resolve_epochs("auto", 20, estimate_step_work(config, 500, 58))
+
+    assert epochs == 300
 
 
 # ---------------------------------------------------------------- without torch
@@ -176,7 +207,8 @@ def test_encoder_round_trip_with_missing_values():
 def test_encoder_layout_puts_alpha_first():
     canon, domain = patients(100)
     rng = np.random.default_rng(0)
-    normalizers = {c.name: ModeNormalizer.fit(canon[c.name], rng=rng) for c in domain.columns if not c.is_discrete}
+    normalizers = {c.name: ModeNormalizer.fit(canon[c.name], rng=rng)
+                   for c in domain.columns if not c.is_discrete}
     encoder = TableEncoder(domain, normalizers)
 
     matrix, _ = encoder.encode(canon, rng)
@@ -269,8 +301,8 @@ def test_output_activation_matches_per_block_softmax():
 
     uniform = torch.rand(6, 8, generator=torch.Generator().manual_seed(0)).clamp(1e-10, 1 - 1e-7)
     logits = (raw[:, 2:] - torch.log(-torch.log(uniform))) / ctgan_networks.GUMBEL_TEMPERATURE
-    expected = torch.cat([torch.tanh(raw[:, :2])] + [torch.softmax(part, dim=1)
-                                                     for part in torch.split(logits, [3, 1, 4], dim=1)], dim=1)
+    blocks = [torch.softmax(part, dim=1) for part in torch.split(logits, [3, 1, 4], dim=1)]
+    expected = torch.cat([torch.tanh(raw[:, :2]), *blocks], dim=1)
     torch.testing.assert_close(output, expected)
 
 
@@ -403,11 +435,21 @@ def test_progress_called_once_per_epoch():
     canon, domain = patients(100)
     calls = []
 
-    fit_tiny(canon, domain, epochs=3, progress_unused=None) if False else None
     CTGANGenerator({**TINY, "epochs": 3}).fit(canon, domain, None, np.random.default_rng(0),
                                               progress=lambda done, total: calls.append((done, total)))
 
     assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_weight_average_differs_from_last_weights():
+    torch = pytest.importorskip("torch")
+    canon, domain = patients(100)
+
+    averaged = fit_tiny(canon, domain, ema_decay=0.9).network_
+    last = fit_tiny(canon, domain, ema_decay=0.0).network_
+
+    assert not torch.equal(averaged.output.linear.weight, last.output.linear.weight)
+    assert not averaged.output.linear.weight.requires_grad
 
 
 def test_verbose_logs_losses(caplog):
@@ -605,7 +647,8 @@ def test_learns_marginals_and_missing_rate():
     value = np.where(group == "a", rng.normal(0, 1, n), rng.normal(10, 1, n))
     value[rng.random(n) < 0.25] = np.nan
     canon, domain = canonical(pd.DataFrame({"group": group, "value": value}), ["group"])
-    model = CTGANGenerator({"epochs": 60, "batch_size": 200}).fit(canon, domain, None, np.random.default_rng(0))
+    model = CTGANGenerator({"epochs": 60, "batch_size": 200})
+    model.fit(canon, domain, None, np.random.default_rng(0))
 
     synthetic = model.sample(4000, np.random.default_rng(1))
 

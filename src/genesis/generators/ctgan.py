@@ -63,8 +63,20 @@ logger = logging.getLogger(__name__)
 
 INSTALL_HINT = 'Install the extra with: pip install "genesis-synth[pytorch]"'
 
-AUTO_EPOCH_STEPS = 6_000
-"""Generator steps that ``epochs="auto"`` aims for: 300 epochs of 20 steps (10,000 rows, batch 500)."""
+AUTO_MAX_EPOCHS = 300
+"""Epochs of ``epochs="auto"`` for small tables: the paper's setting (section 5)."""
+
+AUTO_MAX_STEPS = 6_000
+"""Most generator steps of ``epochs="auto"``: 300 epochs of 20 steps (10,000 rows, batch 500)."""
+
+AUTO_MAX_WORK = 2.0e13
+"""Most multiply-accumulates of ``epochs="auto"``, as counted by `estimate_step_work`.
+
+Training runs at about 4e10 multiply-accumulates per second on one core of the
+2-core AMD EPYC development machine (torch 2.13), so this caps the training
+of a wide table at roughly 8 minutes there. The 10,000-row patient table
+needs 2.2e12 for its 6,000 steps and is not capped.
+"""
 
 
 @register
@@ -75,7 +87,8 @@ class CTGANGenerator(Generator):
     -----------
     epochs:
         Passes over the table, or "auto" (see `resolve_epochs`). An integer is
-        honoured exactly.
+        honoured exactly. One epoch is max(1, rows // batch_size) generator
+        steps, as in the paper's implementation.
     batch_size:
         Rows per optimizer step. It is lowered to the number of rows for small
         tables (rows are drawn with replacement, at least 2 per batch) and then
@@ -86,6 +99,9 @@ class CTGANGenerator(Generator):
         Adam weight decay (L2 penalty).
     embedding_dim:
         Size of the generator's noise input z.
+    ema_decay:
+        Decay of the moving average of generator weights that is kept as the
+        model (see `ctgan_training.WeightAverage`); 0 keeps the last weights.
     generator_dim, discriminator_dim:
         Widths of the generator's residual layers and of the critic's layers.
     pac:
@@ -111,6 +127,7 @@ class CTGANGenerator(Generator):
         "generator_decay": 1e-6,
         "discriminator_decay": 1e-6,
         "embedding_dim": 128,
+        "ema_decay": 0.99,
         "generator_dim": [256, 256],
         "discriminator_dim": [256, 256],
         "pac": 10,
@@ -161,7 +178,7 @@ class CTGANGenerator(Generator):
         _validate_frame(data, domain)
 
         encoder, matrix, sampler = self._read_private_statistics(data, domain, rng)
-        plan = self._plan(len(data))
+        plan = self._plan(len(data), encoder.width, sampler.n_categories if sampler is not None else 0)
 
         with _torch_session(torch, self.config["torch_threads"], rng):
             network = ctgan_training.train(plan, encoder, matrix, sampler, rng, progress)
@@ -204,7 +221,7 @@ class CTGANGenerator(Generator):
             if block_sizes else None
         return encoder, matrix, sampler
 
-    def _plan(self, n_rows: int) -> Any:
+    def _plan(self, n_rows: int, width: int, n_conditions: int) -> Any:
         from genesis.generators.ctgan_training import TrainingPlan
 
         config = self.config
@@ -213,7 +230,11 @@ class CTGANGenerator(Generator):
             logger.info("CTGAN uses batch_size=%d instead of %d (table of %d rows, pac=%d).",
                         batch_size, config["batch_size"], n_rows, config["pac"])
         steps_per_epoch = max(1, n_rows // batch_size)
-        epochs = resolve_epochs(config["epochs"], steps_per_epoch)
+        step_work = estimate_step_work(config, batch_size, width)
+        epochs = resolve_epochs(config["epochs"], steps_per_epoch, step_work)
+        if config["epochs"] == "auto":
+            logger.info("CTGAN trains %d epochs of %d steps (epochs='auto'; about %.1e multiply-"
+                        "accumulates per step).", epochs, steps_per_epoch, step_work)
 
         return TrainingPlan(
             epochs=epochs,
@@ -226,6 +247,7 @@ class CTGANGenerator(Generator):
             generator_decay=config["generator_decay"],
             discriminator_decay=config["discriminator_decay"],
             embedding_dim=config["embedding_dim"],
+            ema_decay=float(config["ema_decay"]),
             generator_dim=tuple(config["generator_dim"]),
             discriminator_dim=tuple(config["discriminator_dim"]),
             verbose=config["verbose"],
@@ -311,17 +333,46 @@ def effective_batch_size(batch_size: int, pac: int, n_rows: int) -> int:
     return max(pac, target - target % pac)
 
 
-def resolve_epochs(epochs: int | str, steps_per_epoch: int) -> int:
+def estimate_step_work(config: dict[str, Any], batch_size: int, width: int) -> float:
+    """Estimate the multiply-accumulates of one training step from the layer sizes.
+
+    One forward pass of the generator costs G = batch * (sum of its dense
+    layers' fan-in * fan-out), the condition lookups being free, and one of
+    the critic C = (batch / pac) * (its layers' fan-in * fan-out). A backward
+    pass costs about two forward passes. A step runs the generator forward
+    once per critic update and backward once (G * (steps + 2)), and per critic
+    update three critic forward passes, the gradient penalty's double backward
+    and the weight gradients (about 9 C), plus 2 C for the generator update.
+    """
+    generator = 0
+    fan_in = config["embedding_dim"]
+    for size in config["generator_dim"]:
+        generator += fan_in * size
+        fan_in += size
+    generator = batch_size * (generator + fan_in * width)
+
+    sizes = [config["pac"] * width, *config["discriminator_dim"], 1]
+    critic = batch_size / config["pac"] * sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+
+    steps = config["discriminator_steps"]
+    return float((steps + 2) * generator + (9 * steps + 2) * critic)
+
+
+def resolve_epochs(epochs: int | str, steps_per_epoch: int, step_work: float) -> int:
     """Return the number of epochs to train.
 
-    An integer is returned unchanged. "auto" gives
-    min(300, ceil(AUTO_EPOCH_STEPS / steps_per_epoch)): 300 epochs, the
-    paper's setting, for tables up to about 10,000 rows at batch size 500, and
-    about 6,000 generator steps for larger tables, which bounds the time.
+    An integer is returned unchanged. "auto" gives the largest count, at least
+    1, that stays within `AUTO_MAX_EPOCHS` epochs, `AUTO_MAX_STEPS` generator
+    steps and `AUTO_MAX_WORK` multiply-accumulates: the paper's 300 epochs
+    for tables up to about 10,000 rows at batch size 500, and a bounded
+    training time for larger or wider tables. The count depends only on the
+    table's shape and the config, never on the clock, so a fit is repeatable.
     """
     if epochs != "auto":
         return int(epochs)
-    return max(1, min(300, math.ceil(AUTO_EPOCH_STEPS / steps_per_epoch)))
+    by_steps = math.ceil(AUTO_MAX_STEPS / steps_per_epoch)
+    by_work = math.floor(AUTO_MAX_WORK / (steps_per_epoch * step_work))
+    return max(1, min(AUTO_MAX_EPOCHS, by_steps, by_work))
 
 
 # ------------------------------------------------------------------ helpers
@@ -395,6 +446,8 @@ _RULES: dict[str, tuple[Any, str, str]] = {
                             "Use for example discriminator_decay=1e-6."),
     "embedding_dim": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer",
                       "Use for example embedding_dim=128."),
+    "ema_decay": (lambda v: _is_number(v) and 0 <= v < 1, "it must be a number in [0, 1)",
+                  "Use for example ema_decay=0.99, or 0 to keep the last weights."),
     "generator_dim": (lambda v: isinstance(v, list | tuple) and all(_is_int(x) and x >= 1 for x in v),
                       "it must be a list of positive integers (layer widths)",
                       "Use for example generator_dim=[256, 256]."),

@@ -21,8 +21,6 @@ from torch import nn
 GUMBEL_TEMPERATURE = 0.2
 """Temperature tau of the gumbel softmax on one-hot blocks (paper, section 4.4)."""
 
-STRAIGHT_THROUGH = False
-
 GRADIENT_PENALTY_WEIGHT = 10.0
 """lambda of the WGAN-GP penalty (Gulrajani et al., 2017, which CTGAN follows)."""
 
@@ -187,11 +185,7 @@ class OutputActivation:
         peak = self._segment_max(logits, segment)
         exp = torch.exp(logits - peak.gather(1, segment))
         sums = torch.zeros_like(peak).scatter_add(1, segment, exp)
-        soft = exp / sums.gather(1, segment)
-        if STRAIGHT_THROUGH:
-            hard = (soft == self._segment_max(soft, segment).gather(1, segment)).to(soft.dtype)
-            soft = hard - soft.detach() + soft
-        return torch.cat([alpha, soft], dim=1)
+        return torch.cat([alpha, exp / sums.gather(1, segment)], dim=1)
 
 
 def condition_loss(

@@ -10,6 +10,7 @@ critic's dropout use torch's global generator, which the caller seeds inside
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ ADAM_BETAS = (0.5, 0.9)
 """Adam moment decay rates of both networks, the usual choice for WGAN-GP training."""
 
 
+
 @dataclass(frozen=True)
 class TrainingPlan:
     """The resolved training settings (see `CTGANGenerator` for each key)."""
@@ -47,6 +49,7 @@ class TrainingPlan:
     generator_decay: float
     discriminator_decay: float
     embedding_dim: int
+    ema_decay: float
     generator_dim: tuple[int, ...]
     discriminator_dim: tuple[int, ...]
     verbose: bool
@@ -88,80 +91,140 @@ def train(
     rng: np.random.Generator,
     progress: Callable[[int, int], None] | None = None,
 ) -> Generator:
-    """Train the generator against a PacGAN critic with WGAN-GP loss; return the generator."""
-    n_conditions = sampler.n_categories if sampler is not None else 0
-    generator_net = build_generator(plan.embedding_dim, plan.generator_dim, n_conditions, encoder.width)
-    critic = Critic(encoder.width, n_conditions, list(plan.discriminator_dim), plan.pac)
-    activation = build_activation(encoder)
-    targets = ConditionTargets(encoder, sampler) if sampler is not None else None
-
-    optimizer_g = _adam(generator_net, plan.generator_lr, plan.generator_decay)
-    optimizer_d = _adam(critic, plan.discriminator_lr, plan.discriminator_decay)
-    noise_source = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
-    data = torch.from_numpy(matrix)
-    batch = plan.batch_size
-
-    def draw() -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
-        if sampler is None:
-            rows = torch.from_numpy(rng.integers(0, len(matrix), size=batch))
-            conditions = None
-        else:
-            condition_array, row_array = sampler.sample_training(batch, rng)
-            conditions = torch.from_numpy(condition_array)
-            rows = torch.from_numpy(row_array)
-        noise = torch.randn(batch, plan.embedding_dim, generator=noise_source)
-        return conditions, rows, noise
-
-    generator_net.train()
-    critic.train()
+    """Train the generator against a PacGAN critic with WGAN-GP loss; return the averaged generator."""
+    trainer = Trainer(plan, encoder, matrix, sampler, rng)
     for epoch in range(plan.epochs):
-        loss_sums = torch.zeros(3)
-        for _ in range(plan.steps_per_epoch):
-            # Critic steps: real rows that satisfy the conditions against generated
-            # rows. The last one keeps the generator's graph for the generator step.
-            for critic_step in range(plan.discriminator_steps):
-                conditions, rows, noise = draw()
-                if critic_step == plan.discriminator_steps - 1:
-                    raw = generator_net(noise, conditions)
-                    fake = activation(raw, noise_source)
-                else:
-                    with torch.no_grad():
-                        fake = activation(generator_net(noise, conditions), noise_source)
-                real = data.index_select(0, rows)
-                grouped = critic.group_conditions(conditions)
-
-                wasserstein = critic(fake.detach(), grouped).mean() - critic(real, grouped).mean()
-                penalty = gradient_penalty(critic, real, fake.detach(), grouped, noise_source)
-                optimizer_d.zero_grad(set_to_none=True)
-                (wasserstein + penalty).backward()
-                optimizer_d.step()
-
-            # Generator step on the same noise and conditions: fool the updated
-            # critic and reproduce the condition (cross-entropy).
-            critic.requires_grad_(False)
-            adversarial = -critic(fake, grouped).mean()
-            critic.requires_grad_(True)
-            if targets is not None and conditions is not None:
-                cross_entropy = condition_loss(raw, activation, targets.columns[conditions],
-                                               targets.segments[conditions])
-            else:
-                cross_entropy = torch.zeros(())
-            optimizer_g.zero_grad(set_to_none=True)
-            (adversarial + cross_entropy).backward()
-            optimizer_g.step()
-
-            with torch.no_grad():
-                loss_sums += torch.stack([wasserstein + penalty, adversarial, cross_entropy])
-
+        losses = trainer.run_epoch()
         if plan.verbose:
-            critic_loss, generator_loss, cross_entropy_loss = (loss_sums / plan.steps_per_epoch).tolist()
             logger.info("CTGAN epoch %d/%d: critic loss %.4f, generator loss %.4f, condition "
-                        "cross-entropy %.4f", epoch + 1, plan.epochs, critic_loss, generator_loss,
-                        cross_entropy_loss)
+                        "cross-entropy %.4f", epoch + 1, plan.epochs, *losses)
         if progress is not None:
             progress(epoch + 1, plan.epochs)
+    return trainer.average.network
 
-    return generator_net
+
+class Trainer:
+    """The networks, optimizers and random sources of one CTGAN fit (paper, Algorithm 1)."""
+
+    def __init__(
+        self,
+        plan: TrainingPlan,
+        encoder: TableEncoder,
+        matrix: np.ndarray,
+        sampler: ConditionSampler | None,
+        rng: np.random.Generator,
+    ) -> None:
+        n_conditions = sampler.n_categories if sampler is not None else 0
+        self.plan = plan
+        self.sampler = sampler
+        self.rng = rng
+        self.data = torch.from_numpy(matrix)
+        self.generator = build_generator(plan.embedding_dim, plan.generator_dim, n_conditions, encoder.width)
+        self.critic = Critic(encoder.width, n_conditions, list(plan.discriminator_dim), plan.pac)
+        self.activation = build_activation(encoder)
+        self.targets = ConditionTargets(encoder, sampler) if sampler is not None else None
+        self.optimizer_g = _adam(self.generator, plan.generator_lr, plan.generator_decay)
+        self.optimizer_d = _adam(self.critic, plan.discriminator_lr, plan.discriminator_decay)
+        self.average = WeightAverage(self.generator, plan.ema_decay)
+        self.noise_source = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
+        self.generator.train()
+        self.critic.train()
+
+    def draw(self) -> tuple[torch.Tensor | None, torch.Tensor, torch.Tensor]:
+        """Return (conditions, real rows having them, generator noise) for one batch."""
+        batch = self.plan.batch_size
+        if self.sampler is None:
+            conditions = None
+            rows = torch.from_numpy(self.rng.integers(0, len(self.data), size=batch))
+        else:
+            condition_array, row_array = self.sampler.sample_training(batch, self.rng)
+            conditions = torch.from_numpy(condition_array)
+            rows = torch.from_numpy(row_array)
+        noise = torch.randn(batch, self.plan.embedding_dim, generator=self.noise_source)
+        return conditions, rows, noise
+
+    def run_epoch(self) -> list[float]:
+        """Run one epoch of steps; return the mean critic, generator and cross-entropy losses."""
+        sums = torch.zeros(3)
+        for _ in range(self.plan.steps_per_epoch):
+            sums += self.step()
+        return (sums / self.plan.steps_per_epoch).tolist()
+
+    def step(self) -> torch.Tensor:
+        """Run `discriminator_steps` critic updates, then one generator update.
+
+        The generator update reuses the noise and conditions of the last critic
+        update, and the generator output computed for it, instead of drawing
+        and generating a new batch as Algorithm 1 does. That saves one
+        generator forward pass per step (about a fifth of the step's work on
+        the patient table) and measured no loss of fidelity.
+        """
+        for critic_step in range(self.plan.discriminator_steps):
+            conditions, rows, noise = self.draw()
+            if critic_step == self.plan.discriminator_steps - 1:
+                raw = self.generator(noise, conditions)
+                fake = self.activation(raw, self.noise_source)
+            else:
+                with torch.no_grad():
+                    fake = self.activation(self.generator(noise, conditions), self.noise_source)
+            grouped = self.critic.group_conditions(conditions)
+            critic_loss = self.critic_update(self.data.index_select(0, rows), fake.detach(), grouped)
+
+        # Generator update: fool the updated critic and reproduce the condition.
+        self.critic.requires_grad_(False)
+        adversarial = -self.critic(fake, grouped).mean()
+        self.critic.requires_grad_(True)
+        if self.targets is not None and conditions is not None:
+            cross_entropy = condition_loss(raw, self.activation, self.targets.columns[conditions],
+                                           self.targets.segments[conditions])
+        else:
+            cross_entropy = torch.zeros(())
+        self.optimizer_g.zero_grad(set_to_none=True)
+        (adversarial + cross_entropy).backward()
+        self.optimizer_g.step()
+        self.average.update()
+
+        return torch.stack([critic_loss, adversarial.detach(), cross_entropy.detach()])
+
+    def critic_update(
+        self, real: torch.Tensor, fake: torch.Tensor, grouped: torch.Tensor | None
+    ) -> torch.Tensor:
+        """Take one critic step on the WGAN-GP loss; return the loss."""
+        wasserstein = self.critic(fake, grouped).mean() - self.critic(real, grouped).mean()
+        loss = wasserstein + gradient_penalty(self.critic, real, fake, grouped, self.noise_source)
+        self.optimizer_d.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer_d.step()
+        return loss.detach()
+
+
+class WeightAverage:
+    """Exponential moving average of the generator's weights (Yazici et al., ICLR 2019).
+
+    "The Unusual Effectiveness of Averaging in GAN Training": GAN training
+    circles around an equilibrium rather than settling on it, and the average
+    of recent generator weights lies closer to it than the last iterate. After
+    each generator step, average <- decay * average + (1 - decay) * weights;
+    batch-normalization statistics are averaged the same way. With decay 0 the
+    average is the last iterate.
+    """
+
+    def __init__(self, network: Generator, decay: float) -> None:
+        self.decay = decay
+        self.live = network
+        self.network = copy.deepcopy(network).requires_grad_(False) if decay > 0 else network
+        self._live_tensors = _float_tensors(network)
+        self._average_tensors = _float_tensors(self.network)
+
+    def update(self) -> None:
+        if self.network is self.live:
+            return
+        with torch.no_grad():
+            torch._foreach_lerp_(self._average_tensors, self._live_tensors, 1.0 - self.decay)
+
+
+def _float_tensors(network: torch.nn.Module) -> list[torch.Tensor]:
+    return list(network.parameters()) + [b for b in network.buffers() if b.is_floating_point()]
 
 
 def _adam(network: torch.nn.Module, lr: float, decay: float) -> torch.optim.Adam:
