@@ -132,10 +132,11 @@ def _check_event(event: PrivacyEvent) -> None:
         value = getattr(event, name)
         if name not in needed and value is not None:
             raise PrivacyEventError(invalid_value(
-                name, value, f"a {event.mechanism!r} event uses only {list(needed)}", f"Leave {name} unset."))
+                name, value, f"the {event.mechanism!r} mechanism uses only {list(needed)}",
+                f"Leave {name} unset."))
         if name in needed and value is None and name not in optional:
             raise PrivacyEventError(invalid_value(
-                name, value, f"a {event.mechanism!r} event needs it", f"Set {name}."))
+                name, value, f"the {event.mechanism!r} mechanism needs it", f"Set {name}."))
 
     positive = {"sigma": event.sigma, "sensitivity": event.sensitivity, "epsilon": event.epsilon,
                 "noise_multiplier": event.noise_multiplier}
