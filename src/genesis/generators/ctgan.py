@@ -258,7 +258,8 @@ class CTGANGenerator(Generator):
     def sample(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """Return `n` canonical rows with the columns `domain.names`."""
         if self.network_ is None or self.encoder_ is None or self.domain_ is None:
-            raise NotFittedError("This CTGAN generator is not fitted. Call fit() or load a saved model first.")
+            raise NotFittedError("This CTGAN generator is not fitted. Call fit() or load a saved model "
+                                 "first.")
         if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
             raise ConfigError(invalid_value("n", n, "it must be a non-negative integer",
                                             "Pass the number of rows to generate, e.g. n=1000."))
@@ -386,7 +387,8 @@ def _torch_available() -> bool:
 
 def _require_torch() -> None:
     if not _torch_available():
-        raise MissingDependencyError(f"The CTGAN generator needs PyTorch, which is not installed. {INSTALL_HINT}")
+        raise MissingDependencyError(
+            f"The CTGAN generator needs PyTorch, which is not installed. {INSTALL_HINT}")
 
 
 def _import_torch() -> Any:
@@ -427,8 +429,9 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_) \
-        and math.isfinite(float(value))
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    return math.isfinite(float(value))
 
 
 _RULES: dict[str, tuple[Any, str, str]] = {
@@ -463,7 +466,8 @@ _RULES: dict[str, tuple[Any, str, str]] = {
                   "Use for example max_modes=10."),
     "torch_threads": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer",
                       "Use torch_threads=1 unless the machine's cores are otherwise idle."),
-    "verbose": (lambda v: isinstance(v, bool), "it must be True or False", "Use verbose=False or verbose=True."),
+    "verbose": (lambda v: isinstance(v, bool), "it must be True or False",
+                "Use verbose=False or verbose=True."),
 }
 
 

@@ -60,7 +60,8 @@ class TableEncoder:
         self.normalizers = normalizers
         self.modelled = [column for column in domain.columns if not column.is_empty]
         self.encoders = {
-            c.name: CategoricalEncoder(c.categories, c.nullable, c.name) for c in self.modelled if c.is_discrete
+            c.name: CategoricalEncoder(c.categories, c.nullable, c.name)
+            for c in self.modelled if c.is_discrete
         }
         numeric = [c.name for c in self.modelled if not c.is_discrete]
         self.alpha_index = {name: i for i, name in enumerate(numeric)}
@@ -142,7 +143,8 @@ class TableEncoder:
 
         for column in self.domain.columns:
             if column.is_empty:
-                columns[column.name] = np.full(len(matrix), np.nan, dtype=object if column.is_discrete else float)
+                dtype = object if column.is_discrete else float
+                columns[column.name] = np.full(len(matrix), np.nan, dtype=dtype)
                 continue
             if column.is_discrete:
                 columns[column.name] = self.encoders[column.name].decode(hot[column.name, "categories"])

@@ -38,7 +38,9 @@ class ConditionalLinear(nn.Module):
     several hot condition indices (shape (n, k)) whose weight columns are added.
     """
 
-    def __init__(self, dense_features: int, n_conditions: int, out_features: int, summed: bool = False) -> None:
+    def __init__(
+        self, dense_features: int, n_conditions: int, out_features: int, summed: bool = False
+    ) -> None:
         super().__init__()
         self.linear = nn.Linear(dense_features, out_features)
         self.condition: nn.Module | None = None
@@ -149,7 +151,8 @@ class OutputActivation:
     def __init__(self, n_alpha: int, block_sizes: list[int]) -> None:
         self.n_alpha = n_alpha
         self.n_blocks = len(block_sizes)
-        self.segment = torch.repeat_interleave(torch.arange(self.n_blocks), torch.tensor(block_sizes, dtype=torch.long))
+        sizes = torch.tensor(block_sizes, dtype=torch.long)
+        self.segment = torch.repeat_interleave(torch.arange(self.n_blocks), sizes)
 
     @property
     def width(self) -> int:
