@@ -22,7 +22,7 @@ SLOW = settings(max_examples=10, deadline=None, suppress_health_check=[HealthChe
 # An independent oracle: the analytic Gaussian mechanism ------------------------------------
 
 def analytic_gaussian_delta(epsilon: float, sigma: float, sensitivity: float = 1.0) -> float:
-    """Return the exact delta(epsilon) of the Gaussian mechanism (Balle & Wang, ICML 2018, Theorem 8).
+    """Return the exact delta(epsilon) of the Gaussian mechanism (Balle & Wang, ICML 2018).
 
     delta = Phi(-eps sigma / s + s / (2 sigma)) - exp(eps) Phi(-eps sigma / s - s / (2 sigma)), in
     log space so that exp(eps) times a tiny tail does not overflow.
@@ -278,7 +278,7 @@ def test_rho_budget_converts_back_to_epsilon(epsilon, delta):
 
 
 def zcdp_delta_on_grid(rho: float, epsilon: float) -> float:
-    """Return min over a dense grid of alpha of the delta of Canonne, Kamath & Steinke (2020, Corollary 13).
+    """Return min over a dense grid of alpha of the delta of Canonne, Kamath & Steinke (2020).
 
     delta = exp((alpha - 1)(alpha rho - epsilon)) (1 - 1/alpha)^alpha / (alpha - 1), in the delta form
     (the accountant solves the epsilon form), minimised by brute force instead of a 1-D optimiser.

@@ -10,7 +10,7 @@ add and the remove direction have different PLDs and both are composed.
 
 zCDP (Bun & Steinke, TCC 2016) is used only to plan noise: `rho_for_epsilon`
 inverts the conversion of Canonne, Kamath & Steinke, "The Discrete Gaussian
-for Differential Privacy", NeurIPS 2020, Proposition 12 / Corollary 13.
+for Differential Privacy", NeurIPS 2020 (arXiv:2004.00010v3, p. 13).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def _key_pld(key: tuple, interval: float) -> Pld:
 # zCDP conversions ---------------------------------------------------------------------
 
 def epsilon_for_rho(rho: float, delta: float) -> float:
-    """Return the epsilon of a rho-zCDP mechanism at `delta` (Canonne, Kamath & Steinke 2020, Corollary 13).
+    """Return the epsilon of a rho-zCDP mechanism at `delta` (Canonne, Kamath & Steinke 2020).
 
     epsilon = min over alpha > 1 of
     alpha rho + (log(1/delta) + (alpha - 1) log(1 - 1/alpha) - log(alpha)) / (alpha - 1).

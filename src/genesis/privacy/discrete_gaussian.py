@@ -3,7 +3,7 @@
 The discrete Gaussian N_Z(0, sigma^2) gives each integer y a probability
 proportional to exp(-y^2 / (2 sigma^2)). The sampler follows Canonne, Kamath
 and Steinke, "The Discrete Gaussian for Differential Privacy", NeurIPS 2020,
-section 5: Algorithm 1 (Bernoulli(exp(-gamma)) for rational gamma),
+Algorithm 1 (Bernoulli(exp(-gamma)) for rational gamma),
 Algorithm 2 (discrete Laplace by rejection) and Algorithm 3 (discrete Gaussian
 by rejection from the discrete Laplace). Every step compares uniform integers
 with integers, so no floating-point value is sampled. The floating-point
@@ -61,8 +61,8 @@ def sample_discrete_gaussian(sigma: float, size: int, noise: NoiseSource) -> np.
     ----------
     sigma:
         Scale parameter (not exactly the standard deviation: the variance of
-        N_Z(0, sigma^2) is slightly below sigma^2, Canonne et al. 2020,
-        Proposition 19). The sampler uses the rational p / q >= sigma^2 of
+        N_Z(0, sigma^2) is slightly below sigma^2, as Canonne et al. 2020
+        show). The sampler uses the rational p / q >= sigma^2 of
         `rational_variance`.
     size:
         Number of independent samples.

@@ -234,7 +234,7 @@ class PrivacyLedger:
     def rho_budget(self, extra_delta: float = 0.0) -> float:
         """Return the zCDP rho whose conversion gives exactly (epsilon, delta - extra_delta), to plan shares.
 
-        Conversion of Canonne, Kamath & Steinke (NeurIPS 2020, Corollary 13),
+        Conversion of Canonne, Kamath & Steinke (NeurIPS 2020, arXiv p. 13),
         bisected and rounded down. Gaussian or discrete Gaussian measurements
         planned with rho_i (sigma_i = sensitivity / sqrt(2 rho_i)) whose rho_i
         sum to at most this value compose to at most epsilon in the PLD

@@ -32,8 +32,8 @@ def sigma_for_rho(rho: float, sensitivity: float = 1.0) -> float:
     """Return the Gaussian sigma that makes one release rho-zCDP: sensitivity / sqrt(2 rho).
 
     Bun & Steinke (TCC 2016, Proposition 1.6) for the Gaussian, and Canonne,
-    Kamath & Steinke (NeurIPS 2020, Theorem 4) for the discrete Gaussian with
-    an integer sensitivity.
+    Kamath & Steinke (NeurIPS 2020) for the discrete Gaussian with an integer
+    sensitivity.
     """
     if not (math.isfinite(rho) and rho > 0):
         raise ValueError(invalid_value("rho", rho, "it must be positive and finite",
@@ -86,7 +86,7 @@ def noisy_counts(
     Notes
     -----
     The noise is sampled exactly, with integer arithmetic only (Canonne,
-    Kamath & Steinke, NeurIPS 2020, section 5), so the floating-point attack
+    Kamath & Steinke, NeurIPS 2020, Algorithms 1 to 3), so the floating-point attack
     of Mironov (CCS 2012) does not apply. sigma**2 is rounded up to a rational
     for the sampler, which only adds noise; the ledger records the requested
     sigma.
@@ -119,7 +119,7 @@ def threshold_for(sigma: float, delta_share: float, sensitivity: int = 1) -> int
     Charge `delta_share` as the `extra_delta` of the noisy counts: the
     thresholded release is then (epsilon, delta + delta_share)-DP (Wilson et
     al., "Differentially Private SQL with Bounded User Contribution", PoPETs
-    2020, section 3).
+    2020).
     """
     if not (math.isfinite(sigma) and sigma > 0):
         raise ValueError(invalid_value("sigma", sigma, "it must be positive and finite",
@@ -187,7 +187,7 @@ def dp_quantiles(
     most 1 and q n by q, so the utility changes by at most 1 per row;
     `sensitivity` is the number of rows per privacy unit. Smith (STOC 2011,
     "Privacy-preserving statistical estimation with optimal convergence
-    rates", section 3) samples between data points; here the candidates are a
+    rates") samples between data points; here the candidates are a
     public grid (for example from public bounds), so no data value is ever
     output. Selection uses floating point.
 
