@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from genesis.schema import ColumnKind, Schema
+from genesis.transforms.binning import Binner
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class ColumnDomain:
     source:
         Where the domain came from: "data" (read from the table, no privacy),
         "public" (declared by the user) or "dp" (measured with noise).
+    counts:
+        Noisy counts measured under differential privacy, reusable by
+        generators at no further cost (post-processing). For discrete columns
+        one count per category, then one for missing values when nullable;
+        for numeric columns a histogram over `histogram_binner()`'s bins, then
+        one for missing values when nullable. Empty when nothing was measured.
     """
 
     name: str
@@ -49,10 +56,17 @@ class ColumnDomain:
     upper: float | None = None
     nullable: bool = False
     source: str = "data"
+    counts: tuple[float, ...] = ()
 
     @property
     def is_discrete(self) -> bool:
         return self.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+
+    def histogram_binner(self) -> Binner:
+        """Return the bins of a numeric column's `counts` histogram (uniform over the bounds)."""
+        n_bins = len(self.counts) - int(self.nullable)
+        integer = self.kind is ColumnKind.INTEGER
+        return Binner.uniform(float(self.lower or 0.0), float(self.upper or 0.0), n_bins, integer)
 
     @property
     def is_empty(self) -> bool:
@@ -70,6 +84,7 @@ class ColumnDomain:
             "upper": self.upper,
             "nullable": self.nullable,
             "source": self.source,
+            "counts": [float(c) for c in self.counts],
         }
 
     @classmethod
@@ -82,6 +97,7 @@ class ColumnDomain:
             upper=data["upper"],
             nullable=data["nullable"],
             source=data["source"],
+            counts=tuple(data.get("counts", ())),
         )
 
 

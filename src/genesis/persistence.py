@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from genesis.domain import Domain
-from genesis.errors import ModelFileError, ModelVersionError
+from genesis.errors import ConfigError, ModelFileError, ModelVersionError
 from genesis.generators import generator_class
+from genesis.privacy.config import PrivacyConfig
+from genesis.privacy.ledger import PrivacyLedger
 from genesis.schema import Schema
 
 if TYPE_CHECKING:
@@ -55,6 +57,8 @@ def save_model(model: SyntheticGenerator, path: Path) -> Path:
         "schema": model.schema_.to_dict(),
         "domain": model.domain_.to_dict(),
         "generator_state": state,
+        "privacy": model.privacy_config_.to_dict() if model.privacy_config_ is not None else None,
+        "ledger": model.ledger_.to_dict() if model.ledger_ is not None else None,
         "arrays": array_files,
         "digests": {name: _sha256(data) for name, data in members.items()},
     }
@@ -80,17 +84,21 @@ def load_model(path: Path) -> SyntheticGenerator:
         generator = generator_type.from_state(manifest["config"], manifest["generator_state"], arrays)
         schema = Schema.from_dict(manifest["schema"])
         domain = Domain.from_dict(manifest["domain"])
-    except (KeyError, TypeError, ValueError) as error:
+        privacy = PrivacyConfig.from_value(manifest.get("privacy"))
+        ledger = PrivacyLedger.from_dict(manifest["ledger"]) if manifest.get("ledger") else None
+    except (KeyError, TypeError, ValueError, ConfigError) as error:
         raise ModelFileError(f"{path} is not a valid genesis model: {error}. Re-save the model.") from error
 
     model = SyntheticGenerator(
         method=manifest["method"],
+        privacy=privacy,
         config=manifest["config"],
         random_state=manifest["random_state"],
         max_categories=manifest["max_categories"],
         identifiers=manifest["identifiers"],
     )
-    model._restore(manifest["method"], schema, domain, generator, manifest["n_training_rows"])
+    model._restore(manifest["method"], schema, domain, generator, manifest["n_training_rows"],
+                   privacy, ledger)
     return model
 
 

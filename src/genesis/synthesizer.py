@@ -1,26 +1,46 @@
 """`SyntheticGenerator`: the one object a user needs to fit a table and sample from it.
 
-It runs the pipeline as steps and holds no algorithm itself: validate and
-infer the schema, read the domain, fit the chosen generator on the canonical
-frame, sample canonical rows, and write them back in the user's dtypes with
-the release record attached.
+It runs the pipeline as steps and holds no algorithm itself: check the
+privacy settings, infer the schema, read the domain (from the data, from
+public metadata, or under differential privacy), fit the chosen generator on
+the canonical frame, sample canonical rows, and write them back in the user's
+dtypes with the release record attached.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from genesis import release
+from genesis._optional import torch_available
 from genesis.domain import Domain
-from genesis.errors import ConfigError, InvalidDataError, NotFittedError, invalid_value
-from genesis.generators import Generator, ProgressCallback, generator_class
-from genesis.privacy import check_privacy_argument
+from genesis.errors import (
+    ConfigError,
+    InvalidDataError,
+    NotFittedError,
+    NotSupportedError,
+    invalid_value,
+)
+from genesis.generators import Generator, ProgressCallback, dp_methods, generator_class
+from genesis.privacy.config import PrivacyConfig
+from genesis.privacy.domain import (
+    PublicDomain,
+    clean_for_dp,
+    discover_domain,
+    parse_public_domain,
+    public_domain_from_data,
+    restrict_to_domain,
+)
+from genesis.privacy.ledger import PrivacyEvent, PrivacyLedger
+from genesis.privacy.noise import NoiseSource
+from genesis.privacy.units import cap_rows_per_unit
 from genesis.randomness import check_random_state, stream
 from genesis.schema import DEFAULT_MAX_CATEGORIES, Schema, infer
 
@@ -29,6 +49,23 @@ logger = logging.getLogger(__name__)
 FIT_STREAM = 0
 SAMPLE_STREAM = 1
 SURROGATE_STREAM = 2
+NOISE_STREAM = 3
+UNIT_STREAM = 4
+
+
+@dataclass(frozen=True)
+class PrivacySpent:
+    """The differential privacy a fit used: totals and the itemized ledger events.
+
+    Unpacks as ``epsilon, delta = generator.privacy_spent``.
+    """
+
+    epsilon: float
+    delta: float
+    events: tuple[PrivacyEvent, ...]
+
+    def __iter__(self):  # noqa: ANN204  (tuple-style unpacking)
+        return iter((self.epsilon, self.delta))
 
 
 class SyntheticGenerator:
@@ -37,17 +74,22 @@ class SyntheticGenerator:
     Parameters
     ----------
     method:
-        "ctgan", "gaussian_copula" or "auto" (CTGAN when PyTorch is installed,
-        else the Gaussian copula).
+        "ctgan", "mst", "gaussian_copula" or "auto": MST under differential
+        privacy; otherwise CTGAN when PyTorch is installed, else the Gaussian
+        copula.
     privacy:
-        Privacy protections. This version supports only None (no protection);
-        any other value raises `NotSupportedError` instead of being ignored.
+        None (no protection), a preset name ("low", "medium", "high",
+        "very_high"), a dict such as ``{"differential_privacy": {"epsilon":
+        1.0, "delta": 1e-5}}``, or a `PrivacyConfig`. Settings this version
+        cannot apply raise `NotSupportedError`; none is ignored.
     config:
         Settings of the generator, e.g. ``{"epochs": 300, "batch_size": 500}``
         for CTGAN. Unknown keys raise `ConfigError` when `fit` runs.
     random_state:
         Integer seed, numpy Generator or None. With an integer, `fit` and the
-        k-th call of `generate` on a model (fitted or loaded) are reproducible.
+        k-th call of `generate` on a model (fitted or loaded) are
+        reproducible, and so is DP noise; with None, DP noise comes from the
+        operating system's secure entropy.
     max_categories:
         Largest number of distinct values a categorical column may have.
     identifiers:
@@ -56,8 +98,8 @@ class SyntheticGenerator:
 
     Attributes
     ----------
-    schema_, domain_, generator_, method_, n_training_rows_:
-        Set by `fit`.
+    schema_, domain_, generator_, method_, n_training_rows_, privacy_config_, ledger_:
+        Set by `fit`; `ledger_` is None without differential privacy.
     """
 
     def __init__(
@@ -84,6 +126,7 @@ class SyntheticGenerator:
         discrete_columns: Iterable[str] | None = None,
         *,
         column_kinds: Mapping[str, str] | None = None,
+        public_domain: PublicDomain | None = None,
         progress: ProgressCallback | None = None,
     ) -> SyntheticGenerator:
         """Learn the distribution of `data`; return self.
@@ -96,22 +139,45 @@ class SyntheticGenerator:
             Columns to model as categories even when they hold numbers.
         column_kinds:
             Explicit column kinds, e.g. ``{"zip": "categorical"}``.
+        public_domain:
+            Metadata you declare public, e.g. ``{"age": {"lower": 0, "upper":
+            110}, "zip": {"categories": [...]}}``. Under differential privacy
+            these columns cost no budget; columns not listed are measured with
+            noise. Values outside a declared domain are clipped (numbers) or
+            treated as missing (categories).
         progress:
             Called as ``progress(done, total)`` during training.
         """
-        check_privacy_argument(self.privacy)
+        privacy = PrivacyConfig.from_value(self.privacy)
+        _reject_unsupported(privacy)
+        private = privacy is not None and privacy.epsilon is not None
         random_state = check_random_state(self.random_state)
-        method = resolve_method(self.method)
+        method = resolve_method(self.method, private)
         generator = generator_class(method)(dict(self.config or {}))
 
-        schema = infer(data, discrete_columns, column_kinds, self.max_categories, self.identifiers)
+        data = self._apply_unit_cap(data, privacy, random_state)
+        schema = infer(data, discrete_columns, column_kinds, self.max_categories, self.identifiers,
+                       private=private)
         if not schema.modelled_columns:
             raise InvalidDataError(
                 "Every column of the table is an identifier, so there is nothing to model. "
                 "Declare at least one column with column_kinds, or add attribute columns."
             )
+        public = parse_public_domain(public_domain, schema)
         canonical = schema.to_canonical(data)
-        domain = Domain.from_data(canonical, schema)
+
+        if private:
+            privacy = privacy.resolve_for_table(self.n_units_)
+            ledger = PrivacyLedger(epsilon=privacy.epsilon, delta=privacy.delta)
+            ledger.noise = NoiseSource.from_random_state(_noise_state(random_state))
+            canonical = clean_for_dp(canonical)
+            domain = discover_domain(canonical, schema, public, ledger, privacy.domain_share,
+                                     privacy.min_category_count, privacy.max_rows_per_unit)
+        else:
+            ledger = None
+            domain = public_domain_from_data(canonical, schema, public,
+                                             privacy.min_category_count if privacy else None)
+        canonical = restrict_to_domain(canonical, domain)
 
         modelled = domain.without_empty()
         if not modelled.columns:
@@ -120,15 +186,39 @@ class SyntheticGenerator:
                 "model. Pass a table with at least one observed value."
             )
         logger.info("fitting %s on %d rows x %d columns", method, len(data), len(modelled.columns))
-        generator.fit(canonical[modelled.names], modelled, None, stream(random_state, FIT_STREAM), progress)
+        generator.fit(canonical[modelled.names], modelled, ledger, stream(random_state, FIT_STREAM), progress)
 
         self.method_ = method
         self.schema_ = schema
         self.domain_ = domain
         self.generator_: Generator = generator
         self.n_training_rows_ = len(data)
+        self.privacy_config_ = privacy
+        self.ledger_ = ledger
         self._n_generate_calls = 0
         return self
+
+    def _apply_unit_cap(
+        self, data: pd.DataFrame, privacy: PrivacyConfig | None, random_state: Any
+    ) -> pd.DataFrame:
+        """Keep at most `max_rows_per_unit` rows per privacy unit; record the unit count."""
+        if not isinstance(data, pd.DataFrame):
+            raise InvalidDataError(
+                f"data must be a pandas DataFrame, got {type(data).__name__}. "
+                "Load the table with pandas.read_csv or pandas.read_parquet first."
+            )
+        self.n_input_rows_ = len(data)
+        if privacy is None or privacy.unit_column is None:
+            self.n_units_ = len(data)
+            return data
+
+        capped, n_units = cap_rows_per_unit(data, privacy.unit_column, privacy.max_rows_per_unit,
+                                            stream(random_state, UNIT_STREAM))
+        self.n_units_ = n_units
+        if len(capped) < len(data):
+            logger.info("kept %d of %d rows: at most %d per unit of %r", len(capped), len(data),
+                        privacy.max_rows_per_unit, privacy.unit_column)
+        return capped
 
     def generate(self, n_samples: int | None = None) -> pd.DataFrame:
         """Return `n_samples` synthetic rows (default: as many as the training table).
@@ -139,11 +229,12 @@ class SyntheticGenerator:
         """
         self._check_fitted()
         n_rows = self.n_training_rows_ if n_samples is None else n_samples
-        if isinstance(n_rows, bool) or not isinstance(n_rows, int) or n_rows < 1:
+        if isinstance(n_rows, bool) or not isinstance(n_rows, int | np.integer) or n_rows < 1:
             raise ConfigError(
                 invalid_value("n_samples", n_samples, "it must be a positive integer",
                               "Pass for example n_samples=10000.")
             )
+        n_rows = int(n_rows)
 
         call = self._n_generate_calls
         self._n_generate_calls += 1
@@ -152,6 +243,15 @@ class SyntheticGenerator:
         canonical = sampled.reindex(columns=self.domain_.names)  # empty columns come back all missing
         frame = self.schema_.from_canonical(canonical, stream(random_state, SURROGATE_STREAM, call))
         return release.attach(frame, self.release_record(n_rows))
+
+    @property
+    def privacy_spent(self) -> PrivacySpent:
+        """Return the (epsilon, delta) the fit spent and its itemized events; (0, 0) without DP."""
+        self._check_fitted()
+        if self.ledger_ is None:
+            return PrivacySpent(0.0, 0.0, ())
+        epsilon, delta = self.ledger_.spent()
+        return PrivacySpent(epsilon, delta, tuple(self.ledger_.events))
 
     def release_record(self, generated_rows: int) -> dict[str, Any]:
         """Return the release record for a table of `generated_rows` rows."""
@@ -163,8 +263,20 @@ class SyntheticGenerator:
             random_state=self.random_state if isinstance(self.random_state, int) else None,
             training_rows=self.n_training_rows_,
             generated_rows=generated_rows,
-            privacy=None,
+            privacy=self._privacy_record(),
         )
+
+    def _privacy_record(self) -> dict[str, Any] | None:
+        if self.privacy_config_ is None:
+            return None
+        record: dict[str, Any] = {"config": self.privacy_config_.to_dict(), "ledger": None}
+        if self.ledger_ is not None:
+            epsilon, delta = self.ledger_.spent()
+            record["ledger"] = {**self.ledger_.to_dict(), "spent": {"epsilon": epsilon, "delta": delta}}
+            seeded = self.ledger_.noise is not None and self.ledger_.noise.reproducible
+            record["noise"] = "reproducible (seeded)" if seeded else "operating-system entropy"
+        record["domain_sources"] = {c.name: c.source for c in self.domain_.columns}
+        return record
 
     def save(self, path: str | Path) -> Path:
         """Write the fitted model to `path` (any extension) as a zip of JSON and arrays."""
@@ -185,13 +297,22 @@ class SyntheticGenerator:
             raise NotFittedError("This SyntheticGenerator is not fitted yet. Call fit(data) first.")
 
     def _restore(
-        self, method: str, schema: Schema, domain: Domain, generator: Generator, n_training_rows: int
+        self,
+        method: str,
+        schema: Schema,
+        domain: Domain,
+        generator: Generator,
+        n_training_rows: int,
+        privacy: PrivacyConfig | None = None,
+        ledger: PrivacyLedger | None = None,
     ) -> None:
         self.method_ = method
         self.schema_ = schema
         self.domain_ = domain
         self.generator_ = generator
         self.n_training_rows_ = n_training_rows
+        self.privacy_config_ = privacy
+        self.ledger_ = ledger
 
     def __repr__(self) -> str:
         return (
@@ -200,12 +321,47 @@ class SyntheticGenerator:
         )
 
 
-def resolve_method(method: str) -> str:
-    """Return the concrete method for "auto": CTGAN with PyTorch installed, else the Gaussian copula."""
-    if method != "auto":
-        generator_class(method)
-        return method
-    if importlib.util.find_spec("torch") is not None:
-        return "ctgan"
-    logger.info("method='auto' uses the Gaussian copula because PyTorch is not installed")
-    return "gaussian_copula"
+def resolve_method(method: str, private: bool = False) -> str:
+    """Return the concrete method for "auto", and check that a DP fit uses a DP method.
+
+    "auto" is MST under differential privacy, else CTGAN with PyTorch
+    installed, else the Gaussian copula.
+    """
+    if method == "auto":
+        if private:
+            return "mst"
+        if torch_available():
+            return "ctgan"
+        logger.info("method='auto' uses the Gaussian copula because PyTorch is not installed")
+        return "gaussian_copula"
+
+    generator_type = generator_class(method)
+    if private and not generator_type.supports_dp:
+        raise NotSupportedError(
+            f"method {method!r} cannot train under differential privacy in this version. "
+            f"Use one of {dp_methods()} (or method='auto'), or fit without differential privacy."
+        )
+    return method
+
+
+def _reject_unsupported(privacy: PrivacyConfig | None) -> None:
+    """Raise for settings this version does not apply, instead of ignoring them."""
+    if privacy is None:
+        return
+    pending = []
+    if privacy.k is not None:
+        pending.append(f"k_anonymity (k={privacy.k})")
+    if privacy.suppress_outliers:
+        pending.append("suppress_outliers")
+    if pending:
+        raise NotSupportedError(
+            f"privacy settings {pending} are not implemented in this version of genesis. Remove them "
+            "to fit with the remaining settings, and do not describe the output as k-anonymous."
+        )
+
+
+def _noise_state(random_state: Any) -> Any:
+    """Return the random state for DP noise: its own stream for a seed, OS entropy for None."""
+    if random_state is None or isinstance(random_state, np.random.Generator):
+        return random_state
+    return stream(random_state, NOISE_STREAM)

@@ -5,8 +5,9 @@ from genesis.generators.base import (
     Generator,
     ProgressCallback,
     available_methods,
+    dp_methods,
     generator_class,
     register,
 )
 
-__all__ = ["Generator", "ProgressCallback", "available_methods", "generator_class", "register"]
+__all__ = ["Generator", "ProgressCallback", "available_methods", "dp_methods", "generator_class", "register"]

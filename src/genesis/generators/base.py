@@ -41,6 +41,8 @@ class Generator(abc.ABC):
 
     name: ClassVar[str]
     default_config: ClassVar[dict[str, Any]] = {}
+    supports_dp: ClassVar[bool] = False
+    """Whether `fit` accepts a privacy ledger and routes every read of the data through it."""
 
     def __init__(self, config: dict[str, Any] | None = None) -> None:
         self.config = self.validate_config(config or {})
@@ -103,3 +105,8 @@ def generator_class(name: str) -> type[Generator]:
 
 def available_methods() -> list[str]:
     return sorted(_REGISTRY) + ["auto"]
+
+
+def dp_methods() -> list[str]:
+    """Return the methods that can train under differential privacy."""
+    return sorted(name for name, cls in _REGISTRY.items() if cls.supports_dp)

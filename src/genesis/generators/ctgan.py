@@ -35,16 +35,15 @@ Choices beyond the paper
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import logging
 import math
-import sys
 from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from genesis._optional import torch_available
 from genesis.domain import Domain
 from genesis.errors import (
     ConfigError,
@@ -379,14 +378,8 @@ def resolve_epochs(epochs: int | str, steps_per_epoch: int, step_work: float) ->
 # ------------------------------------------------------------------ helpers
 
 
-def _torch_available() -> bool:
-    if "torch" in sys.modules:
-        return sys.modules["torch"] is not None
-    return importlib.util.find_spec("torch") is not None
-
-
 def _require_torch() -> None:
-    if not _torch_available():
+    if not torch_available():
         raise MissingDependencyError(
             f"The CTGAN generator needs PyTorch, which is not installed. {INSTALL_HINT}")
 

@@ -1,0 +1,357 @@
+"""Domain discovery under differential privacy: which categories and bounds a generator may use.
+
+Most synthesizers leak through their preprocessing: the exact category list
+reveals every rare value, and raw minima and maxima reveal the most extreme
+person. Here each column's domain comes from one of two places:
+
+* **public metadata** the user declares (`PublicDomain`), read without cost;
+* a **DP measurement** charged to the ledger, using a share of the budget:
+
+  - categorical columns: noisy counts (discrete Gaussian) of the values that
+    occur, kept only above a threshold tau chosen so that a value held by a
+    single privacy unit survives with probability at most delta_tau
+    (thresholded histograms; Korolova, Kenthapadi, Mishra & Ntoulas, WWW
+    2009; Wilson et al., PETS 2020). `min_category_count` then removes noisy
+    counts below it, which is post-processing and costs nothing;
+  - numeric and datetime columns: bounds at the 0.5% and 99.5% quantiles by
+    the exponential mechanism over a fixed, data-independent grid of
+    candidates (Smith, STOC 2011), then a noisy histogram over uniform bins
+    inside the bounds, which generators reuse for free.
+
+Boolean columns have the public domain {False, True}. A column's dtype says
+whether it can hold missing values, and the dtype is treated as public.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from genesis.domain import ColumnDomain, Domain
+from genesis.errors import ConfigError, InvalidDataError, PrivacyWarning, invalid_value
+from genesis.privacy.ledger import PrivacyLedger
+from genesis.privacy.mechanisms import dp_quantiles, noisy_counts, sigma_for_rho, threshold_for
+from genesis.schema import Column, ColumnKind, Schema
+from genesis.transforms.binning import Binner
+from genesis.transforms.categorical import CategoricalEncoder
+from genesis.transforms.datetime import datetime_to_ns
+
+logger = logging.getLogger(__name__)
+
+BOUND_QUANTILES = (0.005, 0.995)
+"""Quantiles measured as a numeric column's bounds; values outside are clipped to them."""
+
+HISTOGRAM_BINS = 32
+"""Uniform bins of the noisy histogram measured for each numeric column."""
+
+THRESHOLD_DELTA_SHARE = 0.5
+"""Share of delta given to the thresholds of categorical columns, split equally among them."""
+
+_NS_PER_DAY = 86_400 * 10**9
+
+
+@dataclass(frozen=True)
+class PublicColumn:
+    """Public metadata of one column: categories, or bounds (datetimes as pandas Timestamps or text)."""
+
+    categories: tuple[Any, ...] | None = None
+    lower: Any = None
+    upper: Any = None
+
+
+PublicDomain = Mapping[str, Mapping[str, Any]]
+"""User-declared metadata, e.g. ``{"zip": {"categories": [...]}, "age": {"lower": 0, "upper": 110}}``."""
+
+
+def parse_public_domain(public: PublicDomain | None, schema: Schema) -> dict[str, PublicColumn]:
+    """Validate user-declared metadata against the schema."""
+    if public is None:
+        return {}
+    if not isinstance(public, Mapping):
+        raise ConfigError(invalid_value("public_domain", public, "it must be a dict of column -> metadata",
+                                        'Pass e.g. {"age": {"lower": 0, "upper": 110}}.'))
+    parsed = {}
+    for name, entry in public.items():
+        column = _modelled_column(schema, name)
+        unknown = sorted(set(entry) - {"categories", "lower", "upper"})
+        if unknown:
+            raise ConfigError(invalid_value(f"public_domain[{name!r}] keys", unknown,
+                                            "the valid keys are ['categories', 'lower', 'upper']",
+                                            "Remove or correct the unknown keys."))
+        parsed[name] = _parse_public_column(column, entry)
+    return parsed
+
+
+def _modelled_column(schema: Schema, name: str) -> Column:
+    try:
+        column = schema[name]
+    except KeyError:
+        raise ConfigError(f"public_domain names column {name!r}, which is not in the table. "
+                          f"The table has columns {schema.names}.") from None
+    if column.kind is ColumnKind.IDENTIFIER:
+        raise ConfigError(f"public_domain names column {name!r}, which is an identifier and is not "
+                          "modelled. Remove it from public_domain.")
+    return column
+
+
+def _parse_public_column(column: Column, entry: Mapping[str, Any]) -> PublicColumn:
+    name = column.name
+    if column.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN):
+        categories = entry.get("categories")
+        if categories is None or isinstance(categories, str) or len(categories) == 0:
+            raise ConfigError(invalid_value(f"public_domain[{name!r}]['categories']", categories,
+                                            "a categorical column needs a non-empty list of categories",
+                                            "List every value the column may take."))
+        return PublicColumn(categories=tuple(categories))
+
+    lower, upper = entry.get("lower"), entry.get("upper")
+    if lower is None or upper is None:
+        raise ConfigError(f"public_domain[{name!r}] needs both 'lower' and 'upper' for a "
+                          f"{column.kind.value} column; got lower={lower!r}, upper={upper!r}.")
+    if column.kind is ColumnKind.DATETIME:
+        lower, upper = _timestamp_ns(lower, column), _timestamp_ns(upper, column)
+    if not float(lower) <= float(upper):
+        raise ConfigError(invalid_value(f"public_domain[{name!r}] bounds", (lower, upper),
+                                        "lower must not exceed upper", "Swap or correct the bounds."))
+    return PublicColumn(lower=float(lower), upper=float(upper))
+
+
+def _timestamp_ns(value: Any, column: Column) -> float:
+    stamp = pd.Series(pd.to_datetime([value], utc=column.timezone is not None))
+    return float(datetime_to_ns(stamp).iloc[0])
+
+
+def public_domain_from_data(canonical: pd.DataFrame, schema: Schema, public: Mapping[str, PublicColumn],
+                            min_category_count: int | None = None) -> Domain:
+    """Return the domain without differential privacy: declared metadata first, else the data.
+
+    Categories seen in fewer than `min_category_count` rows are left out, so
+    their rows are modelled as missing values.
+    """
+    measured = Domain.from_data(canonical, schema)
+    columns = []
+    for column in measured.columns:
+        declared = public.get(column.name)
+        if declared is not None:
+            columns.append(_public_column_domain(column, declared))
+        elif column.is_discrete and min_category_count:
+            columns.append(_drop_rare_categories(column, canonical[column.name], min_category_count))
+        else:
+            columns.append(column)
+    return Domain(tuple(columns))
+
+
+def _drop_rare_categories(column: ColumnDomain, values: pd.Series, min_count: int) -> ColumnDomain:
+    counts = values.value_counts(dropna=True)
+    kept = tuple(c for c in column.categories if counts.get(c, 0) >= min_count)
+    if len(kept) == len(column.categories):
+        return column
+    _warn_merged(column.name, len(column.categories) - len(kept), column.nullable)
+    return ColumnDomain(column.name, column.kind, categories=kept, nullable=True, source=column.source)
+
+
+def _public_column_domain(column: ColumnDomain, declared: PublicColumn) -> ColumnDomain:
+    if declared.categories is not None:
+        return ColumnDomain(column.name, column.kind, categories=declared.categories,
+                            nullable=column.nullable, source="public")
+    return ColumnDomain(column.name, column.kind, lower=declared.lower, upper=declared.upper,
+                        nullable=column.nullable, source="public")
+
+
+def discover_domain(
+    canonical: pd.DataFrame,
+    schema: Schema,
+    public: Mapping[str, PublicColumn],
+    ledger: PrivacyLedger,
+    share: float,
+    min_category_count: int | None,
+    unit_sensitivity: int = 1,
+) -> Domain:
+    """Return the domain of every modelled column under differential privacy.
+
+    Parameters
+    ----------
+    canonical:
+        The table in canonical form, infinite values already cleaned.
+    public:
+        Declared metadata; these columns cost nothing.
+    ledger:
+        The fit's ledger; every measurement is charged to it before noise is drawn.
+    share:
+        Share of the zCDP budget (rho) for this step, split equally among the
+        columns that are measured.
+    min_category_count:
+        Categories whose noisy count is below this are dropped (post-processing).
+    unit_sensitivity:
+        Rows one privacy unit may contribute; the L2 sensitivity of each count.
+    """
+    columns = schema.modelled_columns
+    measured = [c for c in columns if c.name not in public and c.kind is not ColumnKind.BOOLEAN]
+    discrete_measured = [c for c in measured if c.kind is ColumnKind.CATEGORICAL]
+    rho_each = share * ledger.rho_budget() / max(len(measured), 1)
+    delta_each = THRESHOLD_DELTA_SHARE * ledger.delta / max(len(discrete_measured), 1)
+
+    domains = []
+    for column in columns:
+        values = canonical[column.name]
+        nullable = _dtype_can_hold_missing(column)
+        if column.name in public:
+            domains.append(_public_column_domain(ColumnDomain(column.name, column.kind, nullable=nullable),
+                                                 public[column.name]))
+        elif column.kind is ColumnKind.BOOLEAN:
+            domains.append(ColumnDomain(column.name, column.kind, categories=(False, True),
+                                        nullable=nullable, source="public"))
+        elif column.kind is ColumnKind.CATEGORICAL:
+            domains.append(_discover_categories(values, column, nullable, ledger, rho_each, delta_each,
+                                                min_category_count, unit_sensitivity))
+        else:
+            domains.append(_discover_bounds(values, column, nullable, ledger, rho_each, unit_sensitivity))
+    return Domain(tuple(domains))
+
+
+def _dtype_can_hold_missing(column: Column) -> bool:
+    """Whether the input dtype admits missing values; int64 and bool cannot, so they are never nullable."""
+    return not (column.dtype == "bool" or column.dtype.startswith(("int", "uint")))
+
+
+def _discover_categories(
+    values: pd.Series,
+    column: Column,
+    nullable: bool,
+    ledger: PrivacyLedger,
+    rho: float,
+    delta_threshold: float,
+    min_category_count: int | None,
+    sensitivity: int,
+) -> ColumnDomain:
+    """Measure the column's categories with a thresholded noisy histogram."""
+    # The candidates are the values that occur. Releasing them directly would leak rare values;
+    # the threshold below makes a value held by one unit survive with probability <= delta_threshold.
+    candidates = Domain.from_data(pd.DataFrame({column.name: values}),
+                                  Schema((column,)))[column.name].categories
+    encoder = CategoricalEncoder(candidates, nullable=nullable, column=column.name)
+    codes = encoder.encode(values)
+    counts = np.bincount(codes, minlength=encoder.n_codes).astype(np.int64)
+
+    sigma = sigma_for_rho(rho, sensitivity)
+    threshold = threshold_for(sigma, delta_threshold, sensitivity)
+    measured = f"noisy counts of the categories of column {column.name!r}, thresholded at {threshold}"
+    noisy = noisy_counts(counts, sigma, ledger, measured, ledger.noise, sensitivity=sensitivity,
+                         extra_delta=delta_threshold)
+
+    value_counts = noisy[: len(candidates)]
+    keep = value_counts >= max(threshold, min_category_count or 0)
+    if not keep.any():
+        raise InvalidDataError(
+            f"Column {column.name!r}: no category is frequent enough to be released under differential "
+            f"privacy (threshold {threshold} at this budget). Declare its categories in public_domain, "
+            "raise epsilon, or drop the column."
+        )
+    kept_counts = value_counts[keep].astype(float)
+    missing_count = (float(max(noisy[-1], 0)),) if nullable else ()
+    if (~keep).any():
+        _warn_merged(column.name, int((~keep).sum()), nullable)
+    return ColumnDomain(
+        column.name, column.kind,
+        categories=tuple(c for c, k in zip(candidates, keep, strict=True) if k),
+        nullable=nullable or bool((~keep).any()),
+        source="dp",
+        counts=tuple(np.maximum(kept_counts, 0.0)) + missing_count,
+    )
+
+
+def _warn_merged(name: str, n_dropped: int, nullable: bool) -> None:
+    warnings.warn(
+        f"Column {name!r}: {n_dropped} categories fell below the differential-privacy threshold or "
+        "min_category_count and are modelled as missing values. Declare the categories in "
+        "public_domain to keep them.",
+        PrivacyWarning,
+        stacklevel=4,
+    )
+
+
+def _discover_bounds(
+    values: pd.Series, column: Column, nullable: bool, ledger: PrivacyLedger, rho: float, sensitivity: int
+) -> ColumnDomain:
+    """Measure bounds at fixed quantiles, then a noisy histogram inside them."""
+    present = values.dropna().to_numpy(dtype=float)
+    candidates = candidate_grid(column.kind)
+
+    # Half of the column's rho for the two quantiles (each epsilon-DP, epsilon^2 / 2-zCDP),
+    # half for the histogram.
+    quantile_epsilon = math.sqrt(rho / 2.0) / sensitivity
+    bounds = dp_quantiles(present, np.array(BOUND_QUANTILES), candidates, quantile_epsilon, ledger,
+                          f"bounds of column {column.name!r} at quantiles {list(BOUND_QUANTILES)}",
+                          ledger.noise)
+    lower, upper = float(min(bounds)), float(max(bounds))
+
+    binner = Binner.uniform(lower, upper, HISTOGRAM_BINS, integer=column.kind is ColumnKind.INTEGER)
+    codes = binner.transform(np.clip(present, lower, upper))
+    counts = np.bincount(codes, minlength=binner.n_bins).astype(np.int64)
+    if nullable:
+        counts = np.append(counts, int(values.isna().sum()))
+    noisy = noisy_counts(counts, sigma_for_rho(rho / 2.0, sensitivity), ledger,
+                         f"noisy histogram of column {column.name!r} in {binner.n_bins} uniform bins",
+                         ledger.noise, sensitivity=sensitivity)
+    return ColumnDomain(column.name, column.kind, lower=lower, upper=upper, nullable=nullable, source="dp",
+                        counts=tuple(np.maximum(noisy, 0).astype(float)))
+
+
+def candidate_grid(kind: ColumnKind) -> np.ndarray:
+    """Return the fixed candidate points for DP bounds; they never depend on the data.
+
+    Numbers: 0 and +-10^(k/40) from 1e-6 to 1e12, so neighbouring candidates
+    are about 6% apart at every scale; integers also every integer up to
+    1,000 in absolute value. Datetimes: every day from 1900 to 2100 (UTC).
+    """
+    if kind is ColumnKind.DATETIME:
+        start = pd.Timestamp("1900-01-01").value
+        stop = pd.Timestamp("2100-01-01").value
+        return np.arange(start, stop + 1, _NS_PER_DAY, dtype=np.int64).astype(float)
+
+    magnitudes = 10.0 ** (np.arange(-6 * 40, 12 * 40 + 1) / 40)
+    grid = np.concatenate([-magnitudes, [0.0], magnitudes])
+    if kind is ColumnKind.INTEGER:
+        grid = np.concatenate([np.round(grid), np.arange(-1000, 1001, dtype=float)])
+    return np.unique(grid)
+
+
+def clean_for_dp(canonical: pd.DataFrame) -> pd.DataFrame:
+    """Replace infinite values by missing ones before any DP step.
+
+    Raising instead would make the fit fail or succeed depending on a single
+    record, and the failure itself would disclose that record.
+    """
+    cleaned = canonical.copy()
+    for name in cleaned.columns:
+        if pd.api.types.is_float_dtype(cleaned[name].dtype):
+            values = cleaned[name].to_numpy(dtype=float)
+            cleaned[name] = np.where(np.isinf(values), np.nan, values)
+    return cleaned
+
+
+def restrict_to_domain(canonical: pd.DataFrame, domain: Domain) -> pd.DataFrame:
+    """Clip numeric values into the domain's bounds and turn categories outside it into missing values.
+
+    This is what lets a generator read the table only through the domain: a
+    value the domain does not contain never reaches the model.
+    """
+    restricted = {}
+    for column in domain.columns:
+        values = canonical[column.name]
+        if column.is_discrete:
+            allowed = pd.Index(list(column.categories), dtype=object)
+            inside = allowed.get_indexer(values.to_numpy(dtype=object)) >= 0
+            restricted[column.name] = values.where(inside, np.nan)
+        elif column.is_empty:
+            restricted[column.name] = values
+        else:
+            restricted[column.name] = values.clip(column.lower, column.upper)
+    return pd.DataFrame(restricted, index=canonical.index)
