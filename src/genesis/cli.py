@@ -53,14 +53,24 @@ def _main(
 @app.command()
 def synth(
     input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="Real table, .csv or .parquet.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Synthetic table to write, .csv or .parquet.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Synthetic table to write, .csv or .parquet.")
+    ],
     method: Annotated[str, typer.Option(help="ctgan, gaussian_copula or auto.")] = "auto",
-    rows: Annotated[int | None, typer.Option(help="Rows to generate [default: as many as the input].")] = None,
+    rows: Annotated[
+        int | None, typer.Option(help="Rows to generate [default: as many as the input].")
+    ] = None,
     epochs: Annotated[int | None, typer.Option(help="CTGAN training epochs [default: the method's].")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed; the same seed gives the same output.")] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed; the same seed gives the same output.")
+    ] = None,
     discrete: Annotated[str, typer.Option(help="Comma-separated columns to model as categories.")] = "",
-    drop: Annotated[str, typer.Option(help="Comma-separated columns to leave out, e.g. direct identifiers.")] = "",
-    na_values: Annotated[str, typer.Option(help="Comma-separated CSV strings that mean missing, e.g. '?,NA'.")] = "",
+    drop: Annotated[
+        str, typer.Option(help="Comma-separated columns to leave out, e.g. direct identifiers.")
+    ] = "",
+    na_values: Annotated[
+        str, typer.Option(help="Comma-separated CSV strings that mean missing, e.g. '?,NA'.")
+    ] = "",
     model: Annotated[Path | None, typer.Option(help="Also save the fitted model to this file.")] = None,
 ) -> None:
     """Fit a generator on INPUT and write synthetic rows to OUTPUT, with a release record beside it."""
@@ -180,7 +190,9 @@ def _split(text: str) -> list[str]:
 def _drop_columns(data: pd.DataFrame, names: list[str]) -> pd.DataFrame:
     missing = [n for n in names if n not in data.columns]
     if missing:
-        raise GenesisError(f"--drop names columns {missing} that are not in the table; it has {list(data.columns)}.")
+        raise GenesisError(
+            f"--drop names columns {missing} that are not in the table; it has {list(data.columns)}."
+        )
     return data.drop(columns=names)
 
 
@@ -196,12 +208,14 @@ def _user_errors() -> Iterator[None]:
             console.print(f"[red]error:[/red] {error}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_FAILURE) from None
         except OSError as error:
-            console.print(f"[red]error:[/red] {error.strerror or error}: {error.filename or ''}", highlight=False)
+            reason = error.strerror or error
+            console.print(f"[red]error:[/red] {reason}: {error.filename or ''}", highlight=False)
             raise typer.Exit(EXIT_FAILURE) from None
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-    console.print(f"[yellow]warning ({category.__name__}):[/yellow] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[yellow]warning ({category.__name__}):[/yellow] {message}", highlight=False,
+                  soft_wrap=True)
 
 
 def main() -> None:

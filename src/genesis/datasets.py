@@ -27,7 +27,9 @@ PATIENT_SENSITIVE_COLUMNS = ("condition", "treatment", "annual_cost")
 PATIENT_DISCRETE_COLUMNS = ("gender", "zip_code", "condition", "treatment")
 
 
-def patient_table(n_patients: int = 10_000, random_state: int | np.random.Generator | None = 42) -> pd.DataFrame:
+def patient_table(
+    n_patients: int = 10_000, random_state: int | np.random.Generator | None = 42
+) -> pd.DataFrame:
     """Return a sample patient table with a `patient_id` column and seven attributes.
 
     Parameters

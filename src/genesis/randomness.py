@@ -21,7 +21,8 @@ RandomState = int | np.random.Generator | None
 def check_random_state(random_state: Any) -> RandomState:
     if random_state is None or isinstance(random_state, np.random.Generator):
         return random_state
-    if isinstance(random_state, int | np.integer) and not isinstance(random_state, bool) and random_state >= 0:
+    is_integer = isinstance(random_state, int | np.integer) and not isinstance(random_state, bool)
+    if is_integer and random_state >= 0:
         return int(random_state)
     raise ConfigError(
         invalid_value("random_state", random_state, "it must be a non-negative integer, "
