@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
+import numpy as np
 from dp_accounting.pld import common, privacy_loss_distribution
 from scipy.optimize import minimize_scalar
 
@@ -81,9 +82,10 @@ def epsilon_at(pld: Pld | None, delta: float) -> float:
     """Return the epsilon of `pld` at `delta`: 0 for no events, inf when delta <= 0 and the PLD needs it."""
     if pld is None:
         return 0.0
-    if delta <= 0:
-        return float(pld.get_epsilon_for_delta(0.0))
-    return float(pld.get_epsilon_for_delta(delta))
+    # dp-accounting 0.6 divides two numpy masses that can underflow; the
+    # overflow to inf is handled correctly by its comparison, so it is silenced.
+    with np.errstate(over="ignore", divide="ignore"):
+        return float(pld.get_epsilon_for_delta(max(delta, 0.0)))
 
 
 def accounting_key(event: PrivacyEvent) -> tuple:

@@ -238,11 +238,11 @@ def calibrate_noise_multiplier(
     The search composes a "subsampled_gaussian" event (Poisson rate
     `sampling_rate`, `steps` steps) with the recorded events. It brackets
     the multiplier by doubling and halving and bisects on a coarse PLD grid
-    (ten times the ledger's, fast but pessimistic), then bisects again near
-    that value with the ledger's own accountant, down to a relative width of
-    `tolerance`. The fitting end is rounded up to four significant digits
-    and checked again, so the result never overshoots epsilon. Nothing is
-    charged.
+    (ten times the ledger's, fast but pessimistic), then closes the bracket
+    with the ledger's own accountant by regula falsi, to a relative width of
+    `tolerance`. Every value tried there is rounded up to four significant
+    digits, so the result is the smallest such value found that the
+    accountant accepts: it never overshoots epsilon. Nothing is charged.
 
     Raises
     ------
@@ -270,8 +270,11 @@ def calibrate_noise_multiplier(
         composed = accounting.compose(recorded, added)
         return accounting.epsilon_at(composed, ledger.delta - extra_delta) <= ledger.epsilon
 
+    def excess(multiplier: float) -> float:
+        return ledger.epsilon_if(event(multiplier)) - ledger.epsilon
+
     def fits(multiplier: float) -> bool:
-        return ledger.epsilon_if(event(multiplier)) <= ledger.epsilon
+        return excess(multiplier) <= 0
 
     # Phase 1: bracket [low, high] with low too small and high fitting.
     if not fits(max_noise_multiplier):
@@ -296,36 +299,81 @@ def calibrate_noise_multiplier(
         else:
             low = middle
 
-    # Phase 3: the coarse grid overstates epsilon a little per step, so
-    # re-bracket and bisect with the ledger's own accountant.
-    while not fits(high):
-        high *= 1.0 + 10.0 * tolerance
-    low = high / (1.0 + 10.0 * tolerance)
-    while fits(low):
-        high, low = low, low / (1.0 + 10.0 * tolerance)
-    while high / low - 1.0 > tolerance:
-        middle = math.sqrt(low * high)
-        if fits(middle):
-            high = middle
-        else:
-            low = middle
+    # Phase 3: the coarse grid overstates epsilon, a little per step, so
+    # re-bracket with the ledger's own accountant, widening the steps
+    # geometrically, then close the bracket. Every trial value is rounded up
+    # to four significant digits (toward privacy: more noise), so the value
+    # returned is one the accountant accepted.
+    step = 2.0 * tolerance
+    high = _round_up(high, digits=4)
+    high_excess = excess(high)
+    while high_excess > 0:
+        high = _round_up(high * (1.0 + step), digits=4)
+        step *= 2.0
+        high_excess = excess(high)
+    # A step of at least 2 * tolerance stays below `high` after rounding up,
+    # because four-digit values are at most 1e-3 apart relative to their size.
+    step = 2.0 * tolerance
+    low = _round_up(high / (1.0 + step), digits=4)
+    low_excess = excess(low)
+    while low_excess <= 0:
+        high, high_excess = low, low_excess
+        step *= 2.0
+        low = _round_up(low / (1.0 + step), digits=4)
+        low_excess = excess(low)
+    multiplier = _close_bracket(excess, low, high, low_excess, high_excess, tolerance)
 
-    # Round up (toward privacy): a larger multiplier adds noise, and the
-    # rounded value is confirmed against the budget.
-    multiplier = _round_up(high, digits=4)
-    while not fits(multiplier):
-        multiplier = _round_up(multiplier * (1.0 + tolerance), digits=4)
     logger.debug("Calibrated DP-SGD noise multiplier %.6g for rate %.4g and %d steps.",
                  multiplier, sampling_rate, steps)
     return multiplier
 
 
+def _close_bracket(excess, low: float, high: float, low_excess: float, high_excess: float,
+                   tolerance: float) -> float:
+    """Return the smallest four-digit multiplier found with excess <= 0, from excess(low) > 0 >= excess(high).
+
+    Regula falsi in log(multiplier), Illinois variant (the kept end's excess is
+    halved when the same end is kept twice), so each costly accountant call
+    narrows the bracket more than a bisection step would. Trial points are
+    rounded up to four significant digits and kept inside the bracket; the
+    search stops when the bracket is narrower than `tolerance` or holds no
+    other four-digit value.
+    """
+    kept = 0
+    while high / low - 1.0 > tolerance:
+        log_low, log_high = math.log(low), math.log(high)
+        weight = 0.5
+        if math.isfinite(low_excess) and low_excess != high_excess:
+            weight = low_excess / (low_excess - high_excess)
+        margin = math.log1p(tolerance / 4.0) / (log_high - log_low)
+        weight = min(max(weight, margin), 1.0 - margin)
+        middle = _round_up(math.exp(log_low + weight * (log_high - log_low)), digits=4)
+        if middle >= high:
+            break
+
+        middle_excess = excess(middle)
+        if middle_excess <= 0:
+            high, high_excess = middle, middle_excess
+            if kept == 1:
+                low_excess /= 2.0
+            kept = 1
+        else:
+            low, low_excess = middle, middle_excess
+            if kept == -1:
+                high_excess /= 2.0
+            kept = -1
+    return high
+
+
 def _round_up(value: float, digits: int) -> float:
-    """Return `value` rounded up to `digits` significant digits."""
+    """Return the float nearest to `value` rounded up to `digits` significant decimal digits."""
     exponent = math.floor(math.log10(value)) - digits + 1
-    scale = 10.0**exponent
-    rounded = math.ceil(value / scale - 1e-12) * scale
-    return rounded if rounded >= value else rounded + scale
+    units = math.ceil(value / 10.0**exponent - 1e-9)
+    rounded = float(f"{units}e{exponent}")
+    while rounded < value:
+        units += 1
+        rounded = float(f"{units}e{exponent}")
+    return rounded
 
 
 def _integer_counts(counts: np.ndarray) -> np.ndarray:
