@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from scipy.optimize import brentq
 from scipy.special import log_ndtr
 
+from genesis.errors import ConfigError
 from genesis.privacy import accounting
 from genesis.privacy.ledger import PrivacyBudgetError, PrivacyEvent, PrivacyEventError, PrivacyLedger
 from genesis.privacy.mechanisms import sigma_for_rho
@@ -391,7 +392,22 @@ def test_event_validation(fields, message):
         PrivacyEvent(**fields)
 
 
-@pytest.mark.parametrize(("epsilon", "delta"), [(0.0, 1e-5), (math.inf, 1e-5), (1.0, 1.0), (1.0, -0.1)])
-def test_ledger_rejects_bad_budget(epsilon, delta):
-    with pytest.raises(PrivacyBudgetError):
+@pytest.mark.parametrize(("epsilon", "delta", "message"), [
+    (0.0, 1e-5, "^epsilon is 0.0, but it must be positive and finite"),
+    (math.inf, 1e-5, "^epsilon is inf, but it must be positive and finite"),
+    (1.0, 1.0, r"^delta is 1.0, but it must be in \[0, 1\)"),
+    (1.0, -0.1, r"^delta is -0.1, but it must be in \[0, 1\)"),
+])
+def test_ledger_rejects_bad_budget(epsilon, delta, message):
+    with pytest.raises(ConfigError, match=message):
         PrivacyLedger(epsilon=epsilon, delta=delta)
+
+
+def test_event_accepts_numpy_numbers_and_stays_json_safe():
+    event = PrivacyEvent(mechanism="subsampled_gaussian", measured="DP-SGD", noise_multiplier=np.float32(1.5),
+                         sampling_rate=np.float64(0.01), steps=np.int64(10))
+
+    assert json.loads(json.dumps(event.to_dict()))["steps"] == 10
+    assert type(event.noise_multiplier) is float
+    assert event == PrivacyEvent(mechanism="subsampled_gaussian", measured="DP-SGD", noise_multiplier=1.5,
+                                 sampling_rate=0.01, steps=10)

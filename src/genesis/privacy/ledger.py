@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import logging
 import math
+import numbers
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from genesis.errors import GenesisError, invalid_value
+import numpy as np
+
+from genesis.errors import ConfigError, GenesisError, invalid_value
 from genesis.privacy import accounting
 from genesis.privacy.noise import NoiseSource
 
@@ -98,6 +101,14 @@ class PrivacyEvent:
 
     def __post_init__(self) -> None:
         _check_event(self)
+        # Store plain Python numbers (numpy scalars are accepted), so that
+        # `to_dict` is JSON-safe and equal events compare equal.
+        for name in ("sigma", "sensitivity", "epsilon", "noise_multiplier", "sampling_rate", "extra_delta"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, float(value))
+        if self.steps is not None:
+            object.__setattr__(self, "steps", int(self.steps))
 
     def to_dict(self) -> dict[str, Any]:
         """Return the event as a JSON-safe dict, without the parameters it does not use."""
@@ -153,8 +164,8 @@ def _check_event(event: PrivacyEvent) -> None:
     if rate is not None and not (_is_real(rate) and 0 < rate <= 1):
         raise PrivacyEventError(invalid_value("sampling_rate", event.sampling_rate, "it must be in (0, 1]",
                                               "Pass the Poisson sampling probability of one unit."))
-    if event.steps is not None and not (isinstance(event.steps, int) and not isinstance(event.steps, bool)
-                                        and event.steps >= 1):
+    if event.steps is not None and not (isinstance(event.steps, numbers.Integral)
+                                        and not isinstance(event.steps, bool) and event.steps >= 1):
         raise PrivacyEventError(invalid_value("steps", event.steps, "it must be an integer >= 1",
                                               "Pass the number of DP-SGD steps."))
     if not (_is_real(event.extra_delta) and 0 <= event.extra_delta < 1):
@@ -163,7 +174,7 @@ def _check_event(event: PrivacyEvent) -> None:
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
 @dataclass
@@ -186,11 +197,13 @@ class PrivacyLedger:
 
     def __post_init__(self) -> None:
         if not (_is_real(self.epsilon) and math.isfinite(self.epsilon) and self.epsilon > 0):
-            raise PrivacyBudgetError(invalid_value("epsilon", self.epsilon, "it must be positive and finite",
-                                                   "Pass a budget such as epsilon=1.0."))
+            raise ConfigError(invalid_value("epsilon", self.epsilon, "it must be positive and finite",
+                                            "Pass a budget such as epsilon=1.0."))
         if not (_is_real(self.delta) and 0 <= self.delta < 1):
-            raise PrivacyBudgetError(invalid_value("delta", self.delta, "it must be in [0, 1)",
-                                                   "Pass a budget such as delta=1e-5."))
+            raise ConfigError(invalid_value("delta", self.delta, "it must be in [0, 1)",
+                                            "Pass a budget such as delta=1e-5."))
+        self.epsilon = float(self.epsilon)
+        self.delta = float(self.delta)
         self.events = list(self.events)
 
     @property
