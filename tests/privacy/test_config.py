@@ -50,7 +50,7 @@ def test_tutorial_delta_passes_silently_for_10000_rows():
     assert resolved.delta == 1e-5
 
 
-def test_from_value_none_and_empty_dict_mean_no_protection():
+def test_none_or_empty_means_no_protection():
     assert PrivacyConfig.from_value(None) is None
     assert PrivacyConfig.from_value({}) is None
 
@@ -304,13 +304,13 @@ def test_config_is_frozen_and_keyword_only():
 
 # Delta rules ------------------------------------------------------------------------------
 
-def test_delta_none_chooses_default_for_small_table():
+def test_default_delta_for_small_table():
     resolved = PrivacyConfig(epsilon=1.0).resolve_for_table(1000)
 
     assert resolved.delta == 1e-5
 
 
-def test_delta_none_chooses_one_tenth_over_n_for_large_table():
+def test_default_delta_for_large_table():
     resolved = PrivacyConfig(epsilon=1.0).resolve_for_table(1_000_000)
 
     assert resolved.delta == pytest.approx(1e-7)

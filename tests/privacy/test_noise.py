@@ -18,7 +18,7 @@ P_VALUE = 1e-6
 
 
 def discrete_gaussian_pmf(sigma: float, support: np.ndarray) -> np.ndarray:
-    """Return P(X = y) of N_Z(0, sigma^2) on `support`, normalised over a range that holds all the mass."""
+    """Return P(X = y) of N_Z(0, sigma^2) on `support`, normalised over a range that contains all the mass."""
     width = int(40 * sigma) + 40
     everything = np.arange(-width, width + 1)
     log_weights = -(everything.astype(float) ** 2) / (2 * sigma**2)

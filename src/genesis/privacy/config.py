@@ -36,7 +36,7 @@ K_ANONYMITY_KEYS = ("k", "quasi_identifiers")
 
 DEFAULT_DELTA = 1e-5
 DEFAULT_DOMAIN_SHARE = 0.1
-# Above this epsilon the formal guarantee says little; `resolve_for_table` warns.
+# Above this epsilon the guarantee bounds an attacker's gain only loosely, so `resolve_for_table` warns.
 LARGE_EPSILON = 10.0
 
 
@@ -45,7 +45,7 @@ class PrivacyConfig:
     """Validated privacy settings; build with `from_value`, `preset` or keywords.
 
     Every field is checked when the config is built and a wrong value raises
-    `ConfigError`. An instance with neither `epsilon` nor `k` asks for no
+    `ConfigError`. An instance with neither `epsilon` nor `k` requests no
     protection.
     """
 

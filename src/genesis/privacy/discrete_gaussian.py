@@ -198,12 +198,12 @@ def _discrete_laplace(t: int, size: int, noise: NoiseSource) -> np.ndarray:
         count = pending.size
         # U uniform on {0, ..., t-1}, kept with probability exp(-U / t).
         remainders = noise.integers(t, size=count)
-        kept = _bernoulli_exp_fraction(remainders, np.int64(t), noise)
+        remainder_kept = _bernoulli_exp_fraction(remainders, np.int64(t), noise)
         quotients = _exp_minus_one_successes(count, noise)
         magnitudes = remainders + t * quotients
         negative = noise.integers(2, size=count) == 1
         # A negative zero is rejected so that 0 is not counted twice.
-        accepted = kept & ~(negative & (magnitudes == 0))
+        accepted = remainder_kept & ~(negative & (magnitudes == 0))
         out[pending[accepted]] = np.where(negative, -magnitudes, magnitudes)[accepted]
         pending = pending[~accepted]
     return out

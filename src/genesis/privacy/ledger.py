@@ -5,8 +5,8 @@ it cost (the accountant in `genesis.privacy.accounting`, which composes the
 events' privacy loss distributions with Google's dp-accounting library).
 
 Neighbouring relation: two tables are neighbours when one is the other with
-all rows of one privacy unit added or removed (one row by default; a unit is a
-patient when `unit_column` is set). Every sensitivity in an event is the
+all rows of one privacy unit added or removed. A unit is one row by default,
+and a patient when `unit_column` is set. Every sensitivity in an event is the
 largest change one unit can make under that relation.
 
 The total is reported as the epsilon at the budget's delta minus the events'
@@ -247,7 +247,7 @@ class PrivacyLedger:
     def rho_budget(self, extra_delta: float = 0.0) -> float:
         """Return the zCDP rho whose conversion gives exactly (epsilon, delta - extra_delta), to plan shares.
 
-        Conversion of Canonne, Kamath & Steinke (NeurIPS 2020, arXiv p. 13),
+        Conversion of Canonne, Kamath & Steinke (NeurIPS 2020; arXiv:2004.00010v3, p. 13),
         bisected and rounded down. Gaussian or discrete Gaussian measurements
         planned with rho_i (sigma_i = sensitivity / sqrt(2 rho_i)) whose rho_i
         sum to at most this value compose to at most epsilon in the PLD

@@ -150,7 +150,7 @@ def exponential_mechanism(
     argmax of eps * score / (2 sens) plus independent standard Gumbel noise
     has exactly that distribution in real arithmetic. Selection uses floating
     point (the scores, the Gumbel variates and the sum), unlike the count
-    mechanism; it works in log space, so large scores do not overflow.
+    mechanism. It works in log space, so large scores do not overflow.
     """
     values = np.asarray(scores, dtype=np.float64)
     if values.ndim != 1 or values.size == 0 or not np.isfinite(values).all():
@@ -184,7 +184,7 @@ def dp_quantiles(
     event. The utility of candidate c is -|rank(c) - q n|, where rank(c) is
     the mid-rank (number of values below c plus number at most c, halved) and
     n the number of values. Adding or removing one row moves rank(c) by at
-    most 1 and q n by q, so the utility changes by at most 1 per row;
+    most 1 and q n by q, so the utility changes by at most 1 per row.
     `sensitivity` is the number of rows per privacy unit. Smith (STOC 2011,
     "Privacy-preserving statistical estimation with optimal convergence
     rates") samples between data points; here the candidates are a
@@ -335,11 +335,11 @@ def _close_bracket(excess, low: float, high: float, low_excess: float, high_exce
     Regula falsi in log(multiplier), Illinois variant (the kept end's excess is
     halved when the same end is kept twice), so each costly accountant call
     narrows the bracket more than a bisection step would. Trial points are
-    rounded up to four significant digits and kept inside the bracket; the
-    search stops when the bracket is narrower than `tolerance` or holds no
+    rounded up to four significant digits and kept inside the bracket. The
+    search stops when the bracket is narrower than `tolerance` or contains no
     other four-digit value.
     """
-    kept = 0
+    last_kept = 0
     while high / low - 1.0 > tolerance:
         log_low, log_high = math.log(low), math.log(high)
         weight = 0.5
@@ -354,14 +354,14 @@ def _close_bracket(excess, low: float, high: float, low_excess: float, high_exce
         middle_excess = excess(middle)
         if middle_excess <= 0:
             high, high_excess = middle, middle_excess
-            if kept == 1:
+            if last_kept == 1:
                 low_excess /= 2.0
-            kept = 1
+            last_kept = 1
         else:
             low, low_excess = middle, middle_excess
-            if kept == -1:
+            if last_kept == -1:
                 high_excess /= 2.0
-            kept = -1
+            last_kept = -1
     return high
 
 

@@ -134,7 +134,7 @@ class NoiseSource:
 
         For DP-SGD, whose accounting treats the noise as a continuous
         Gaussian. The floating-point attack of Mironov (CCS 2012) targets
-        Laplace noise on released values; this sampler has no exactness
+        Laplace noise on released values. This sampler has no exactness
         guarantee either, so counts use the discrete Gaussian instead.
         """
         shape = (size,) if isinstance(size, int) else tuple(size)
