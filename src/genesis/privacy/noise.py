@@ -146,5 +146,10 @@ class NoiseSource:
         return (scale * values).reshape(shape)
 
     def seed(self) -> int:
-        """Return a 63-bit integer to seed another generator (e.g. a torch.Generator) from this source."""
+        """Return a 63-bit integer to seed another generator (e.g. a torch.Generator) from this source.
+
+        The seeded generator is only as unpredictable as its own algorithm:
+        torch's and numpy's generators are not cryptographically secure, even
+        when this source is.
+        """
         return int(self.words(1)[0] >> np.uint64(1))
