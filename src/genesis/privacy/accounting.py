@@ -23,13 +23,12 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
 
 import numpy as np
-from dp_accounting.pld import common, privacy_loss_distribution
 from scipy.optimize import minimize_scalar
 
 if TYPE_CHECKING:
-    from genesis.privacy.ledger import PrivacyEvent
+    from dp_accounting.pld.privacy_loss_distribution import PrivacyLossDistribution as Pld
 
-Pld = privacy_loss_distribution.PrivacyLossDistribution
+    from genesis.privacy.ledger import PrivacyEvent
 
 ACCOUNTANT = "pld"
 BASE_DISCRETIZATION_INTERVAL = 1e-4
@@ -101,6 +100,9 @@ def accounting_key(event: PrivacyEvent) -> tuple:
 @lru_cache(maxsize=256)
 def _key_pld(key: tuple, interval: float) -> Pld:
     """Return the PLD of one event, cached because plans and searches repeat the same events."""
+    # Imported here so that importing genesis does not load dp-accounting and scipy.signal.
+    from dp_accounting.pld import common, privacy_loss_distribution
+
     mechanism = key[0]
     if mechanism == "discrete_gaussian":
         _, sigma, sensitivity = key
