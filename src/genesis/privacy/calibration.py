@@ -13,8 +13,8 @@ from genesis.privacy.ledger import PrivacyBudgetError, PrivacyEvent, PrivacyLedg
 
 logger = logging.getLogger(__name__)
 
-# Multiplicative step of the noise multiplier search, and the largest
-# multiplier tried before concluding the budget cannot fit DP-SGD.
+# Relative width at which the noise multiplier search stops, and the largest
+# multiplier tried before the budget is reported as too small for DP-SGD.
 CALIBRATION_TOLERANCE = 1e-3
 MAX_NOISE_MULTIPLIER = 1e4
 
