@@ -286,10 +286,10 @@ def _discover_bounds(
 
     # Half of the column's rho for the two quantiles (each epsilon-DP, epsilon^2 / 2-zCDP),
     # half for the histogram.
-    quantile_epsilon = math.sqrt(rho / 2.0) / sensitivity
+    quantile_epsilon = math.sqrt(rho / 2.0)
     bounds = dp_quantiles(present, np.array(BOUND_QUANTILES), candidates, quantile_epsilon, ledger,
                           f"bounds of column {column.name!r} at quantiles {list(BOUND_QUANTILES)}",
-                          ledger.noise)
+                          ledger.noise, sensitivity=sensitivity)
     lower, upper = float(min(bounds)), float(max(bounds))
 
     binner = Binner.uniform(lower, upper, HISTOGRAM_BINS, integer=column.kind is ColumnKind.INTEGER)
