@@ -13,10 +13,11 @@ person. Here each column's domain comes from one of two places:
     (thresholded histograms; Korolova, Kenthapadi, Mishra & Ntoulas, WWW
     2009; Wilson et al., PETS 2020). `min_category_count` then removes noisy
     counts below it, which is post-processing and costs nothing;
-  - numeric and datetime columns: bounds at the 0.5% and 99.5% quantiles by
-    the exponential mechanism over a fixed, data-independent grid of
-    candidates (Smith, STOC 2011), then a noisy histogram over uniform bins
-    inside the bounds, which generators reuse for free.
+  - numeric and datetime columns: bounds from a noisy histogram over a
+    fixed, data-independent grid of bins spaced by factors of sqrt(2) (years
+    for datetimes): the outermost bins whose noisy counts clear a threshold.
+    Then a noisy histogram over uniform bins inside the bounds, which
+    generators reuse for free. Values outside the bounds are clipped.
 
 Boolean columns have the public domain {False, True}. A column's dtype says
 whether it can hold missing values, and the dtype is treated as public.
@@ -33,11 +34,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from genesis.domain import ColumnDomain, Domain
 from genesis.errors import ConfigError, InvalidDataError, PrivacyWarning, invalid_value
 from genesis.privacy.ledger import PrivacyLedger
-from genesis.privacy.mechanisms import dp_quantiles, noisy_counts, sigma_for_rho, threshold_for
+from genesis.privacy.mechanisms import noisy_counts, sigma_for_rho, threshold_for
 from genesis.schema import Column, ColumnKind, Schema
 from genesis.transforms.binning import Binner
 from genesis.transforms.categorical import CategoricalEncoder
@@ -45,8 +47,8 @@ from genesis.transforms.datetime import datetime_to_ns
 
 logger = logging.getLogger(__name__)
 
-BOUND_QUANTILES = (0.005, 0.995)
-"""Quantiles measured as a numeric column's bounds; values outside are clipped to them."""
+RANGE_FALSE_POSITIVE = 0.01
+"""Probability that some empty range bin's noisy count clears the threshold and widens the bounds."""
 
 HISTOGRAM_BINS = 32
 """Uniform bins of the noisy histogram measured for each numeric column."""
@@ -54,7 +56,6 @@ HISTOGRAM_BINS = 32
 THRESHOLD_DELTA_SHARE = 0.5
 """Share of delta given to the thresholds of categorical columns, split equally among them."""
 
-_NS_PER_DAY = 86_400 * 10**9
 
 
 @dataclass(frozen=True)
@@ -280,17 +281,9 @@ def _warn_merged(name: str, n_dropped: int, nullable: bool) -> None:
 def _discover_bounds(
     values: pd.Series, column: Column, nullable: bool, ledger: PrivacyLedger, rho: float, sensitivity: int
 ) -> ColumnDomain:
-    """Measure bounds at fixed quantiles, then a noisy histogram inside them."""
+    """Measure bounds with a noisy histogram over a fixed grid, then a finer histogram inside them."""
     present = values.dropna().to_numpy(dtype=float)
-    candidates = candidate_grid(column.kind)
-
-    # Half of the column's rho for the two quantiles (each epsilon-DP, epsilon^2 / 2-zCDP),
-    # half for the histogram.
-    quantile_epsilon = math.sqrt(rho / 2.0)
-    bounds = dp_quantiles(present, np.array(BOUND_QUANTILES), candidates, quantile_epsilon, ledger,
-                          f"bounds of column {column.name!r} at quantiles {list(BOUND_QUANTILES)}",
-                          ledger.noise, sensitivity=sensitivity)
-    lower, upper = float(min(bounds)), float(max(bounds))
+    lower, upper = _dp_range(present, column, ledger, rho / 2.0, sensitivity)
 
     binner = Binner.uniform(lower, upper, HISTOGRAM_BINS, integer=column.kind is ColumnKind.INTEGER)
     codes = binner.transform(np.clip(present, lower, upper))
@@ -304,23 +297,57 @@ def _discover_bounds(
                         counts=tuple(np.maximum(noisy, 0).astype(float)))
 
 
-def candidate_grid(kind: ColumnKind) -> np.ndarray:
-    """Return the fixed candidate points for DP bounds; they never depend on the data.
+def _dp_range(
+    present: np.ndarray, column: Column, ledger: PrivacyLedger, rho: float, sensitivity: int
+) -> tuple[float, float]:
+    """Return (lower, upper): the outer edges of the grid bins whose noisy count clears a threshold.
 
-    Numbers: 0 and +-10^(k/40) from 1e-6 to 1e12, so neighbouring candidates
-    are about 6% apart at every scale; integers also every integer up to
-    1,000 in absolute value. Datetimes: every day from 1900 to 2100 (UTC).
+    The grid is fixed in advance (`range_edges`) and every bin is released,
+    so the threshold is post-processing. It keeps empty bins from widening
+    the bounds: all of their noisy counts stay below it except with
+    probability RANGE_FALSE_POSITIVE. One extreme record sits in a bin of
+    its own and clears the threshold with no more than that probability.
+    """
+    edges = range_edges(column.kind)
+    codes = np.clip(np.searchsorted(edges, present, side="right") - 1, 0, edges.size - 2)
+    counts = np.bincount(codes, minlength=edges.size - 1).astype(np.int64)
+
+    sigma = sigma_for_rho(rho, sensitivity)
+    noisy = noisy_counts(counts, sigma, ledger,
+                         f"noisy histogram of column {column.name!r} over {edges.size - 1} fixed range bins",
+                         ledger.noise, sensitivity=sensitivity)
+    threshold = sensitivity + sigma * stats.norm.isf(RANGE_FALSE_POSITIVE / (edges.size - 1))
+    occupied = np.flatnonzero(noisy >= threshold)
+    if occupied.size == 0:
+        raise InvalidDataError(
+            f"Column {column.name!r} has too few values to find its range under differential privacy "
+            "at this budget. Declare its bounds in public_domain, e.g. "
+            f"public_domain={{{column.name!r}: {{'lower': ..., 'upper': ...}}}}, or raise epsilon."
+        )
+
+    lower, upper = float(edges[occupied[0]]), float(edges[occupied[-1] + 1])
+    if column.kind is ColumnKind.INTEGER:
+        lower, upper = float(math.floor(lower)), float(math.ceil(upper) - 1)
+    return lower, max(upper, lower)
+
+
+def range_edges(kind: ColumnKind) -> np.ndarray:
+    """Return the fixed bin edges for DP range finding; they never depend on the data.
+
+    Numbers: 0 and +-2^(j/2) from 2^-20 to 2^50 (about 1e-6 to 1e15), so a bin
+    spans a factor of about 1.41 at every scale; integer columns round those
+    edges away from zero. Datetimes: the first of January of every year from
+    1900 to 2100 (UTC), in nanoseconds since the epoch.
     """
     if kind is ColumnKind.DATETIME:
-        start = pd.Timestamp("1900-01-01").value
-        stop = pd.Timestamp("2100-01-01").value
-        return np.arange(start, stop + 1, _NS_PER_DAY, dtype=np.int64).astype(float)
+        years = pd.date_range("1900-01-01", "2100-01-01", freq="YS").as_unit("ns")
+        return years.asi8.astype(float)
 
-    magnitudes = 10.0 ** (np.arange(-6 * 40, 12 * 40 + 1) / 40)
-    grid = np.concatenate([-magnitudes, [0.0], magnitudes])
+    magnitudes = 2.0 ** (np.arange(-40, 101) / 2)
+    edges = np.concatenate([-magnitudes[::-1], [0.0], magnitudes])
     if kind is ColumnKind.INTEGER:
-        grid = np.concatenate([np.round(grid), np.arange(-1000, 1001, dtype=float)])
-    return np.unique(grid)
+        edges = np.unique(np.concatenate([np.floor(edges[edges < 0]), [0.0], np.ceil(edges[edges > 0])]))
+    return edges
 
 
 def clean_for_dp(canonical: pd.DataFrame) -> pd.DataFrame:
