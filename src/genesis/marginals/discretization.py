@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -165,7 +166,7 @@ class Discretizer:
     def names(self) -> list[str]:
         return [codes.column.name for codes in self.columns]
 
-    @property
+    @cached_property
     def shape(self) -> dict[str, int]:
         """Number of codes of each column, by name."""
         return {codes.column.name: codes.n_codes for codes in self.columns}

@@ -183,7 +183,8 @@ class NumpyOracle(MarginalOracle):
             logger.debug("Capping rows per privacy unit kept %d of %d rows.", kept.sum(), kept.size)
             codes = codes[kept]
 
-        self._codes = codes
+        # Column-major, so that the columns of one table are contiguous in memory.
+        self._codes = np.asfortranarray(codes)
         self._position = {name: index for index, name in enumerate(discretizer.names)}
 
     def _count(self, column_set: ColumnSet) -> np.ndarray:
@@ -191,8 +192,11 @@ class NumpyOracle(MarginalOracle):
         if not column_set:
             return np.array(self._codes.shape[0], dtype=np.int64)
 
-        columns = tuple(self._codes[:, self._position[name]] for name in column_set)
-        flat = np.ravel_multi_index(columns, shape)
+        # Row-major flat index of each row's cell; codes are in range by construction.
+        flat = np.zeros(self._codes.shape[0], dtype=np.int64)
+        for name, size in zip(column_set, shape, strict=True):
+            flat *= size
+            flat += self._codes[:, self._position[name]]
         return np.bincount(flat, minlength=math.prod(shape)).astype(np.int64).reshape(shape)
 
 
