@@ -257,6 +257,23 @@ def test_uses_only_remaining_budget():
     assert shared.events[1].sigma > full.events[0].sigma
 
 
+def test_rows_per_unit_scale_sensitivity():
+    ledger = make_ledger()
+    ledger.max_rows_per_unit = 3
+    *_, ledger = fit_table(linked_table(), ledger=ledger)
+
+    assert {event.sensitivity for event in ledger.events if event.sensitivity is not None} == {3.0}
+    assert ledger.spent()[0] <= 1.0 * (1 + 1e-9)
+
+
+def test_bad_rows_per_unit_raises():
+    ledger = make_ledger()
+    ledger.max_rows_per_unit = 0
+
+    with pytest.raises(ConfigError, match="ledger.max_rows_per_unit is 0"):
+        fit_table(linked_table(), ledger=ledger)
+
+
 def test_spent_budget_raises():
     ledger = make_ledger()
     ledger.charge(PrivacyEvent(mechanism="pure", measured="everything", epsilon=1.0))

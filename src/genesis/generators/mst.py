@@ -32,8 +32,9 @@ Privacy
 Every read of the private rows goes through a `NumpyOracle`, whose tables are
 dense over the full domain. Every release is charged to the ledger with a
 description that names columns, never values. The neighbouring relation is
-add-or-remove one row. Pair weights then have sensitivity 1 (see
-`mst_selection`), and so does each count table in L2 norm.
+add-or-remove one privacy unit of at most k rows, k = 1 unless the ledger
+says otherwise (see `_rows_per_unit`). Pair weights then have sensitivity k
+(see `mst_selection`), and so does each count table in L2 norm.
 """
 
 from __future__ import annotations
@@ -119,6 +120,7 @@ class MSTGenerator(Generator):
     """
 
     name = "mst"
+    supports_dp = True
     default_config = {
         "n_bins": 256,
         "pair_bins": 16,
@@ -195,7 +197,7 @@ class MSTGenerator(Generator):
             report(4)
             return self
 
-        plan = plan_budget(ledger, len(columns), tuple(self.config["shares"]), oracle.rows_per_unit)
+        plan = plan_budget(ledger, len(columns), tuple(self.config["shares"]), _rows_per_unit(ledger))
 
         # MEASURE: every 1-way marginal, then compress codes the noise swamps.
         one_way_noisy = self._measure_one_way(oracle, columns, plan, ledger)
@@ -411,6 +413,22 @@ def _coarse_groups(codes: ColumnCodes, pair_bins: int) -> np.ndarray | None:
     if codes.missing_code is not None:
         groups = np.append(groups, groups[-1] + 1)
     return groups
+
+
+def _rows_per_unit(ledger: PrivacyLedger) -> int:
+    """Return how many rows one privacy unit may have in `data`: the sensitivity of every count.
+
+    The facade caps the rows of each unit before `fit`, so `data` carries no
+    unit ids and the bound travels with the ledger.
+    """
+    # NOTE: PrivacyLedger has no `max_rows_per_unit` attribute yet. Until the
+    # facade sets one, MST assumes one row per unit, which under-noises a fit
+    # whose units have several rows.
+    rows = getattr(ledger, "max_rows_per_unit", 1)
+    if not _is_integer(rows) or rows < 1:
+        raise ConfigError(invalid_value("ledger.max_rows_per_unit", rows, "it must be a positive integer",
+                                        "Set it to the cap on rows per privacy unit, or 1."))
+    return int(rows)
 
 
 def _check_ledger(ledger: PrivacyLedger | None) -> None:
