@@ -230,3 +230,14 @@ def test_round_trip_property(values):
     # Rounding error scales with the mode's magnitude, which may exceed the value's own.
     scale = np.abs(values) + np.abs(normalizer.means[modes]) + 4 * normalizer.stds[modes] * np.abs(alpha)
     assert np.all(np.abs(normalizer.inverse(alpha, modes) - values) <= 1e-12 * np.maximum(scale, 1.0))
+
+
+def test_large_column_fits_on_subsample():
+    rng = np.random.default_rng(15)
+    values = bimodal(rng, 30_000)
+
+    normalizer = ModeNormalizer.fit(values, rng=rng)
+    alpha, modes = normalizer.transform(values, rng)
+
+    np.testing.assert_allclose(normalizer.inverse(alpha, modes), values, rtol=1e-12, atol=1e-12)
+    assert np.any(np.abs(normalizer.means - 20.0) < 1.0)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -244,23 +244,22 @@ def generate(
     activation: OutputActivation,
     sampler: ConditionSampler | None,
     n: int,
-    embedding_dim: int,
     batch_size: int,
     rng: np.random.Generator,
-) -> np.ndarray:
-    """Return n activated generator outputs as a float32 (n, width) array.
+) -> Iterator[np.ndarray]:
+    """Yield n activated generator outputs as float32 (batch, width) arrays.
 
-    Conditions are drawn with the real category frequencies, and batch
-    normalization uses its running statistics (evaluation mode), so the rows
-    do not depend on how they are split into batches.
+    Conditions are drawn with the real category frequencies. Batch
+    normalization uses its running statistics (evaluation mode), so a row
+    does not depend on the other rows of its batch. The caller decodes each
+    batch while it is small, which on the diabetes table was several times
+    faster than decoding one 100,000 x 2,558 matrix block by block.
     """
     noise_source = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
     generator_net.eval()
-    chunks = []
     with torch.no_grad():
         for start in range(0, n, batch_size):
             size = min(batch_size, n - start)
             conditions = torch.from_numpy(sampler.sample_generation(size, rng)) if sampler else None
-            noise = torch.randn(size, embedding_dim, generator=noise_source)
-            chunks.append(activation(generator_net(noise, conditions), noise_source).numpy())
-    return np.concatenate(chunks, axis=0) if chunks else np.zeros((0, activation.width), np.float32)
+            noise = torch.randn(size, generator_net.embedding_dim, generator=noise_source)
+            yield activation(generator_net(noise, conditions), noise_source).numpy()

@@ -33,6 +33,15 @@ A small value lets the fit switch off modes the column does not need, so that
 `max_modes` is an upper bound rather than the number of modes used.
 """
 
+MAX_FIT_VALUES = 20_000
+"""The mixture is fitted to at most this many values, drawn at random without replacement.
+
+A 1-D mixture of at most 10 modes is well determined by that many values,
+and the encoding stays exact for every value whatever the modes are. On the
+development machine (scikit-learn 1.9) a fit to the 101,766 values of a
+diabetes-table column took 15 to 25 s, and to 20,000 values about 1 s.
+"""
+
 DISTINCT_VALUE_SPREAD = 8.0
 """For a column with at most `max_modes` distinct values, sigma = (smallest gap) / 8.
 
@@ -155,18 +164,26 @@ class ModeNormalizer:
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.mixture import BayesianGaussianMixture
 
+        rng = rng or np.random.default_rng()
+        if values.size > MAX_FIT_VALUES:
+            values = rng.choice(values, MAX_FIT_VALUES, replace=False)
+
         # Standardize first, so that a datetime column in nanoseconds (about 1e18)
         # fits as well as a column of ages.
         center = float(values.mean())
         scale = float(values.std())
-        seed = int((rng or np.random.default_rng()).integers(2**31 - 1))
+        if scale == 0:
+            # Only possible after subsampling a column of more than max_modes values.
+            return cls([center], [1.0 / DISTINCT_VALUE_SPREAD], [1.0], column)
 
+        # For one dimension "diag" is the same model as "full", and fits faster.
         mixture = BayesianGaussianMixture(
             n_components=max_modes,
+            covariance_type="diag",
             weight_concentration_prior_type="dirichlet_process",
             weight_concentration_prior=WEIGHT_CONCENTRATION_PRIOR,
             n_init=1,
-            random_state=seed,
+            random_state=int(rng.integers(2**31 - 1)),
         )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", ConvergenceWarning)
