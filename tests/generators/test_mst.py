@@ -472,7 +472,8 @@ def test_bad_sample_size_raises(n):
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"n_bins": 0}, "n_bins is 0, but it must be an integer from 1 to 4096"),
+        ({"n_bins": 0}, "n_bins is 0, but it must be an integer from 1 to 1024"),
+        ({"n_bins": 1025}, "n_bins is 1025, but it must be an integer from 1 to 1024"),
         ({"pair_bins": 2.0}, "pair_bins is 2.0, but it must be an integer"),
         ({"shares": [0.5, 0.5]}, "three positive numbers that sum to 1"),
         ({"shares": [0.5, 0.5, 0.5]}, "three positive numbers that sum to 1"),
