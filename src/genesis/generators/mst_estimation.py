@@ -250,7 +250,7 @@ class _Problem:
         self.n_nodes = len(forest.sizes)
         edge_position = {edge: index for index, edge in enumerate(forest.edges)}
 
-        # Each term: (index of the belief it reads, transpose?, target, weight per cell).
+        # Each term: (index of the belief it reads, target, weight per cell), axes as the belief.
         self.terms = []
         for measurement in measurements:
             attributes = measurement.attributes
