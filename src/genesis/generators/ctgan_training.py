@@ -2,7 +2,7 @@
 
 This module imports torch at the top and is imported only when a CTGAN model
 is fitted or loaded. The numpy generator passed in draws the conditions and
-real rows; a `torch.Generator` seeded from it draws the noise, the gumbel
+real rows. A `torch.Generator` seeded from it draws the noise, the gumbel
 noise and the gradient-penalty mixing weights. Weight initialization and the
 critic's dropout use torch's global generator, which the caller seeds inside
 `torch.random.fork_rng` so that the global state is restored afterwards.
@@ -56,7 +56,7 @@ class TrainingPlan:
 
 
 class ConditionTargets:
-    """Where each condition sits in the generator output, as index tensors."""
+    """Index tensors that locate each condition in the generator output."""
 
     def __init__(self, encoder: TableEncoder, sampler: ConditionSampler) -> None:
         block_index = {(b.column, b.role): i for i, b in enumerate(encoder.blocks)}
