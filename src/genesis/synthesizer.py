@@ -168,7 +168,8 @@ class SyntheticGenerator:
 
         if private:
             privacy = privacy.resolve_for_table(self.n_units_)
-            ledger = PrivacyLedger(epsilon=privacy.epsilon, delta=privacy.delta)
+            ledger = PrivacyLedger(epsilon=privacy.epsilon, delta=privacy.delta,
+                                   max_rows_per_unit=privacy.max_rows_per_unit)
             ledger.noise = NoiseSource.from_random_state(_noise_state(random_state))
             canonical = clean_for_dp(canonical)
             domain = discover_domain(canonical, schema, public, ledger, privacy.domain_share,

@@ -1,6 +1,6 @@
 """Generators by method name. Importing this package registers the built-in ones."""
 
-from genesis.generators import ctgan, gaussian_copula  # noqa: F401  (registration)
+from genesis.generators import ctgan, gaussian_copula, mst  # noqa: F401  (registration)
 from genesis.generators.base import (
     Generator,
     ProgressCallback,

@@ -425,10 +425,7 @@ def _rows_per_unit(ledger: PrivacyLedger) -> int:
     The facade caps the rows of each unit before `fit`, so `data` carries no
     unit ids and the bound travels with the ledger.
     """
-    # NOTE: PrivacyLedger has no `max_rows_per_unit` attribute yet. Until the
-    # facade sets one, MST assumes one row per unit, which under-noises a fit
-    # whose units have several rows.
-    rows = getattr(ledger, "max_rows_per_unit", 1)
+    rows = ledger.max_rows_per_unit
     if not _is_integer(rows) or rows < 1:
         raise ConfigError(invalid_value("ledger.max_rows_per_unit", rows, "it must be a positive integer",
                                         "Set it to the cap on rows per privacy unit, or 1."))

@@ -47,8 +47,11 @@ from genesis.transforms.datetime import datetime_to_ns
 
 logger = logging.getLogger(__name__)
 
-RANGE_FALSE_POSITIVE = 0.01
-"""Probability that some empty range bin's noisy count clears the threshold and widens the bounds."""
+RANGE_FALSE_POSITIVE = 0.001
+"""Probability that some empty range bin's noisy count clears the range threshold."""
+
+RANGE_MAX_GAP = 3
+"""Empty range bins (each a factor of sqrt(2)) that may separate two occupied bins of one run."""
 
 HISTOGRAM_BINS = 32
 """Uniform bins of the noisy histogram measured for each numeric column."""
@@ -305,8 +308,9 @@ def _dp_range(
     The grid is fixed in advance (`range_edges`) and every bin is released,
     so the threshold is post-processing. It keeps empty bins from widening
     the bounds: all of their noisy counts stay below it except with
-    probability RANGE_FALSE_POSITIVE. One extreme record sits in a bin of
-    its own and clears the threshold with no more than that probability.
+    probability RANGE_FALSE_POSITIVE, and a false positive far from the data
+    is dropped by `_heaviest_run`. One extreme record sits in a bin of its
+    own and clears the threshold with no more than that probability.
     """
     edges = range_edges(column.kind)
     codes = np.clip(np.searchsorted(edges, present, side="right") - 1, 0, edges.size - 2)
@@ -325,10 +329,24 @@ def _dp_range(
             f"public_domain={{{column.name!r}: {{'lower': ..., 'upper': ...}}}}, or raise epsilon."
         )
 
-    lower, upper = float(edges[occupied[0]]), float(edges[occupied[-1] + 1])
+    first, last = _heaviest_run(occupied, noisy)
+    lower, upper = float(edges[first]), float(edges[last + 1])
     if column.kind is ColumnKind.INTEGER:
         lower, upper = float(math.floor(lower)), float(math.ceil(upper) - 1)
     return lower, max(upper, lower)
+
+
+def _heaviest_run(occupied: np.ndarray, noisy: np.ndarray) -> tuple[int, int]:
+    """Return the first and last bin of the run of occupied bins with the largest noisy total.
+
+    Occupied bins at most RANGE_MAX_GAP bins apart form one run, so a data
+    gap of a few bins does not split a column, while a lone false positive
+    far from the data does not stretch the bounds to it.
+    """
+    breaks = np.flatnonzero(np.diff(occupied) > RANGE_MAX_GAP + 1)
+    runs = np.split(occupied, breaks + 1)
+    heaviest = max(runs, key=lambda run: noisy[run].sum())
+    return int(heaviest[0]), int(heaviest[-1])
 
 
 def range_edges(kind: ColumnKind) -> np.ndarray:

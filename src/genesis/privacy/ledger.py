@@ -196,6 +196,8 @@ class PrivacyLedger:
     events: list[PrivacyEvent] = field(default_factory=list)
     noise: NoiseSource | None = field(default=None, repr=False, compare=False)
     """Where mechanisms draw noise from; set by the facade, not saved."""
+    max_rows_per_unit: int = 1
+    """Rows one privacy unit may contribute after capping: the sensitivity every mechanism must use."""
     _cache: tuple[tuple[PrivacyEvent, ...], Any] = field(default=((), None), init=False, repr=False,
                                                          compare=False)
 
@@ -289,6 +291,7 @@ class PrivacyLedger:
             "accountant_library": "dp-accounting",
             "accountant_version": accounting.accountant_version(),
             "neighbouring_relation": "add or remove one privacy unit",
+            "max_rows_per_unit": self.max_rows_per_unit,
             "discretization_interval": self.interval,
             "budget": {"epsilon": self.epsilon, "delta": self.delta},
             "spent": {"epsilon": spent_epsilon, "delta": spent_delta,
@@ -302,7 +305,8 @@ class PrivacyLedger:
         try:
             budget = data["budget"]
             events = [PrivacyEvent.from_dict(item) for item in data["events"]]
-            ledger = cls(epsilon=budget["epsilon"], delta=budget["delta"], events=events)
+            ledger = cls(epsilon=budget["epsilon"], delta=budget["delta"], events=events,
+                         max_rows_per_unit=int(data.get("max_rows_per_unit", 1)))
         except (KeyError, TypeError) as error:
             raise PrivacyEventError(f"The saved privacy ledger is incomplete or damaged: {error!r}. "
                                     "Load a ledger written by genesis.") from error
