@@ -3,6 +3,7 @@ import logging
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,9 @@ from genesis.generators.ctgan_conditions import ConditionSampler
 from genesis.generators.ctgan_encoding import TableEncoder
 from genesis.schema import infer
 from genesis.transforms.mode_normalization import ModeNormalizer
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+SHARED_DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 TINY = {"epochs": 2, "batch_size": 40, "pac": 4, "embedding_dim": 8, "generator_dim": [16, 16],
         "discriminator_dim": [16]}
@@ -665,3 +669,39 @@ def test_learns_marginals_and_missing_rate():
     shares = synthetic["group"].value_counts(normalize=True)
     assert shares["a"] == pytest.approx(0.6, abs=0.1)
     assert shares["c"] == pytest.approx(0.1, abs=0.06)
+
+
+def test_mixed_table_fixture(mixed_table):
+    pytest.importorskip("torch")
+    canon, domain = canonical(mixed_table, ["zip"])
+    model = fit_tiny(canon, domain)
+
+    synthetic = model.sample(80, np.random.default_rng(1))
+
+    assert_output_contract(synthetic, domain, 80)
+
+
+def test_diabetes_sample_with_icd_codes():
+    pytest.importorskip("torch")
+    frame = pd.read_csv(DATA / "diabetes_sample.csv").drop(columns=["encounter_id", "patient_nbr"])
+    canon, domain = canonical(frame)
+    model = fit_tiny(canon, domain, epochs=1)
+
+    synthetic = model.sample(150, np.random.default_rng(1))
+
+    assert_output_contract(synthetic, domain, 150)
+
+
+@pytest.mark.slow
+@pytest.mark.datasets
+def test_full_adult_table_one_epoch():
+    pytest.importorskip("torch")
+    path = SHARED_DATASETS / "adult.csv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    canon, domain = canonical(pd.read_csv(path))
+    model = CTGANGenerator({"epochs": 1}).fit(canon, domain, None, np.random.default_rng(0))
+
+    synthetic = model.sample(1000, np.random.default_rng(1))
+
+    assert_output_contract(synthetic, domain, 1000)
