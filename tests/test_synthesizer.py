@@ -56,7 +56,7 @@ def test_release_record_attached(fitted):
     record = fitted.generate(n_samples=10).attrs["genesis"]
 
     assert record["generator"]["method"] == METHOD
-    assert record["rows"] == {"training": 2000, "generated": 10}
+    assert record["rows"] == {"training": 2000, "generated": 10, "outliers_suppressed": 0}
     assert record["random_state"] == 3
     assert record["privacy"] is None
     assert [c["name"] for c in record["schema"]["columns"]][0] == "age"

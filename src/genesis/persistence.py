@@ -59,6 +59,8 @@ def save_model(model: SyntheticGenerator, path: Path) -> Path:
         "generator_state": state,
         "privacy": model.privacy_config_.to_dict() if model.privacy_config_ is not None else None,
         "ledger": model.ledger_.to_dict() if model.ledger_ is not None else None,
+        "output_bounds": {name: list(bounds) for name, bounds in model.output_bounds_.items()},
+        "outliers_removed": model.n_outliers_removed_,
         "arrays": array_files,
         "digests": {name: _sha256(data) for name, data in members.items()},
     }
@@ -99,6 +101,9 @@ def load_model(path: Path) -> SyntheticGenerator:
     )
     model._restore(manifest["method"], schema, domain, generator, manifest["n_training_rows"],
                    privacy, ledger)
+    model.output_bounds_ = {name: (float(low), float(high))
+                            for name, (low, high) in manifest.get("output_bounds", {}).items()}
+    model.n_outliers_removed_ = int(manifest.get("outliers_removed", 0))
     return model
 
 

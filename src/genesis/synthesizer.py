@@ -40,6 +40,7 @@ from genesis.privacy.domain import (
 )
 from genesis.privacy.ledger import PrivacyEvent, PrivacyLedger
 from genesis.privacy.noise import NoiseSource
+from genesis.privacy.outliers import domain_tail_bounds, real_outlier_mask, synthetic_outlier_mask
 from genesis.privacy.units import cap_rows_per_unit
 from genesis.randomness import check_random_state, stream
 from genesis.schema import DEFAULT_MAX_CATEGORIES, Schema, infer
@@ -51,6 +52,7 @@ SAMPLE_STREAM = 1
 SURROGATE_STREAM = 2
 NOISE_STREAM = 3
 UNIT_STREAM = 4
+MAX_SAMPLING_ROUNDS = 10
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ class SyntheticGenerator:
             )
         public = parse_public_domain(public_domain, schema)
         canonical = schema.to_canonical(data)
+        self.n_outliers_removed_ = 0
 
         if private:
             privacy = privacy.resolve_for_table(self.n_units_)
@@ -176,9 +179,11 @@ class SyntheticGenerator:
                                      privacy.min_category_count, privacy.max_rows_per_unit)
         else:
             ledger = None
+            canonical = self._drop_real_outliers(canonical, schema, privacy)
             domain = public_domain_from_data(canonical, schema, public,
                                              privacy.min_category_count if privacy else None)
         canonical = restrict_to_domain(canonical, domain)
+        self.output_bounds_ = domain_tail_bounds(domain) if private and privacy.suppress_outliers else {}
 
         modelled = domain.without_empty()
         if not modelled.columns:
@@ -193,11 +198,23 @@ class SyntheticGenerator:
         self.schema_ = schema
         self.domain_ = domain
         self.generator_: Generator = generator
-        self.n_training_rows_ = len(data)
+        self.n_training_rows_ = len(canonical)
         self.privacy_config_ = privacy
         self.ledger_ = ledger
         self._n_generate_calls = 0
         return self
+
+    def _drop_real_outliers(
+        self, canonical: pd.DataFrame, schema: Schema, privacy: PrivacyConfig | None
+    ) -> pd.DataFrame:
+        """Leave real rows with extreme numeric values out of training (no DP; see `privacy.outliers`)."""
+        self.n_outliers_removed_ = 0
+        if privacy is None or not privacy.suppress_outliers:
+            return canonical
+        mask = real_outlier_mask(canonical, schema)
+        self.n_outliers_removed_ = int(mask.sum())
+        logger.info("suppress_outliers left %d of %d rows out of training", mask.sum(), len(mask))
+        return canonical.loc[~mask].reset_index(drop=True)
 
     def _apply_unit_cap(
         self, data: pd.DataFrame, privacy: PrivacyConfig | None, random_state: Any
@@ -240,10 +257,33 @@ class SyntheticGenerator:
         call = self._n_generate_calls
         self._n_generate_calls += 1
         random_state = check_random_state(self.random_state)
-        sampled = self.generator_.sample(n_rows, stream(random_state, SAMPLE_STREAM, call))
-        canonical = sampled.reindex(columns=self.domain_.names)  # empty columns come back all missing
+        sample_rng = stream(random_state, SAMPLE_STREAM, call)
+
+        canonical, n_suppressed = self._sample_without_outliers(n_rows, sample_rng)
         frame = self.schema_.from_canonical(canonical, stream(random_state, SURROGATE_STREAM, call))
-        return release.attach(frame, self.release_record(n_rows))
+        record = self.release_record(n_rows)
+        record["rows"]["outliers_suppressed"] = n_suppressed
+        return release.attach(frame, record)
+
+    def _sample_without_outliers(self, n_rows: int, rng: np.random.Generator) -> tuple[pd.DataFrame, int]:
+        """Sample canonical rows, dropping output outliers and drawing more until `n_rows` remain."""
+        bounds = self.output_bounds_
+        kept: list[pd.DataFrame] = []
+        n_kept = n_suppressed = 0
+        for _ in range(MAX_SAMPLING_ROUNDS):
+            request = n_rows - n_kept if not bounds else int((n_rows - n_kept) * 1.1) + 16
+            sampled = self.generator_.sample(request, rng).reindex(columns=self.domain_.names)
+            mask = synthetic_outlier_mask(sampled, bounds) if bounds else np.zeros(len(sampled), bool)
+            n_suppressed += int(mask.sum())
+            kept.append(sampled.loc[~mask])
+            n_kept += int((~mask).sum())
+            if n_kept >= n_rows:
+                frame = pd.concat(kept, ignore_index=True).iloc[:n_rows].reset_index(drop=True)
+                return frame, n_suppressed
+        raise InvalidDataError(
+            f"suppress_outliers removed {n_suppressed} of the rows drawn, so {n_rows} rows could not be "
+            f"generated in {MAX_SAMPLING_ROUNDS} rounds. Turn suppress_outliers off or raise epsilon."
+        )
 
     @property
     def privacy_spent(self) -> PrivacySpent:
@@ -277,6 +317,8 @@ class SyntheticGenerator:
             seeded = self.ledger_.noise is not None and self.ledger_.noise.reproducible
             record["noise"] = "reproducible (seeded)" if seeded else "operating-system entropy"
         record["domain_sources"] = {c.name: c.source for c in self.domain_.columns}
+        record["outliers_removed_from_training"] = self.n_outliers_removed_
+        record["output_outlier_bounds"] = {name: list(b) for name, b in self.output_bounds_.items()}
         return record
 
     def save(self, path: str | Path) -> Path:
@@ -314,6 +356,8 @@ class SyntheticGenerator:
         self.n_training_rows_ = n_training_rows
         self.privacy_config_ = privacy
         self.ledger_ = ledger
+        self.output_bounds_: dict[str, tuple[float, float]] = {}
+        self.n_outliers_removed_ = 0
 
     def __repr__(self) -> str:
         return (
@@ -352,8 +396,6 @@ def _reject_unsupported(privacy: PrivacyConfig | None) -> None:
     pending = []
     if privacy.k is not None:
         pending.append(f"k_anonymity (k={privacy.k})")
-    if privacy.suppress_outliers:
-        pending.append("suppress_outliers")
     if pending:
         raise NotSupportedError(
             f"privacy settings {pending} are not implemented in this version of genesis. Remove them "
