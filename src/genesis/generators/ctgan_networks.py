@@ -7,7 +7,7 @@ The networks are the paper's, with one change of implementation that leaves
 the function unchanged: the conditional vector is one-hot, so a linear layer's
 product with it is a column of the weight matrix. `ConditionalLinear` stores
 those columns as an embedding table and looks them up instead of multiplying
-a mostly-zero matrix. With the diabetes table's 2,600 condition categories this
+a mostly-zero matrix. With the diabetes table's 2,460 condition categories this
 removes most of the generator's work.
 """
 

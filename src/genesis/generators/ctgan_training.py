@@ -34,7 +34,6 @@ ADAM_BETAS = (0.5, 0.9)
 """Adam moment decay rates of both networks, the usual choice for WGAN-GP training."""
 
 
-
 @dataclass(frozen=True)
 class TrainingPlan:
     """The resolved training settings (see `CTGANGenerator` for each key)."""
@@ -68,8 +67,8 @@ class ConditionTargets:
             columns[start: start + block.size] = block.start + np.arange(block.size)
             segments[start: start + block.size] = block_index[block.column, block.role]
 
-        # Segment ids count the one-hot blocks only; the raw output's columns
-        # include the alpha columns, which come first.
+        # Segment ids count the one-hot blocks only, while the column indices
+        # count the raw output's columns, whose alpha columns come first.
         self.columns = torch.from_numpy(columns)
         self.segments = torch.from_numpy(segments)
 
