@@ -331,8 +331,10 @@ def main(argv: list[str]) -> int:
                    "data_csv": data_csv, "out": out, "pythons": pythons, "genesis_src": genesis_src,
                    "timeout_seconds": args.timeout_minutes * 60}
 
-        for method in methods:
-            for seed in args.seeds:
+        # Seed by seed rather than method by method, so that a run cut short
+        # still has genesis and SDV fits with the same seeds to compare.
+        for seed in args.seeds:
+            for method in methods:
                 logger.info("Running %s on %s, seed %d", method.name, name, seed)
                 record = run_one(method, dataset, seed, context)
                 if record is None:

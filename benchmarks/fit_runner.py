@@ -129,6 +129,7 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         "peak_rss_total_mib": peak_rss_mib(),
         "torch_threads_after_fit": torch_threads,
         "versions": library_versions(job["tool"]),
+        "genesis_file": getattr(sys.modules.get("genesis"), "__file__", None),
     }
 
 
