@@ -278,14 +278,24 @@ def test_condition_sampler_generation_uses_frequency():
     assert np.mean(conditions == 0) == pytest.approx(0.9, abs=0.01)
 
 
-def test_condition_sampler_picks_blocks_uniformly_and_skips_empty_categories():
+def test_condition_sampler_picks_blocks_uniformly():
     codes = np.array([[0, 3], [0, 3], [2, 3]])
     sampler = ConditionSampler.from_codes(codes, [3, 4], log_frequency=False)
 
     conditions = sampler.sample_generation(30_000, np.random.default_rng(3))
 
     assert np.mean(sampler.block_of_category[conditions] == 0) == pytest.approx(0.5, abs=0.01)
-    assert set(np.unique(conditions)) == {0, 2, 6}
+
+
+def test_condition_sampler_skips_empty_categories():
+    codes = np.array([[0, 3], [0, 3], [2, 3]])
+    sampler = ConditionSampler.from_codes(codes, [3, 4], log_frequency=True)
+
+    training, _ = sampler.sample_training(30_000, np.random.default_rng(3))
+    generation = sampler.sample_generation(30_000, np.random.default_rng(3))
+
+    assert set(np.unique(training)) == {0, 2, 6}
+    assert set(np.unique(generation)) == {0, 2, 6}
 
 
 def test_condition_sampler_dict_round_trip():
