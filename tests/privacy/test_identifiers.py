@@ -345,6 +345,15 @@ def test_adult_sample():
     assert {f.column for f in scan.findings} <= {"age"}
 
 
+def test_adult_sample_read_as_text():
+    table = pd.read_csv(DATA / "adult_sample.csv", dtype=str, keep_default_na=False)
+
+    scan = scan_identifiers(table)
+
+    assert {f.column for f in scan.findings} <= {"age"}
+    assert table["fnlwgt"].is_unique
+
+
 @pytest.fixture(scope="module")
 def shared_table():
     def read(name: str) -> pd.DataFrame:
@@ -382,6 +391,15 @@ def test_diabetes_full_speed_and_ids(shared_table):
     for column in ("diag_1", "diag_2", "diag_3", "age", "weight"):
         assert not is_date_column(table[column]), column
         assert not is_zip_code_column(table[column]), column
+
+
+@pytest.mark.datasets
+def test_nhefs_full_flags_ids_and_death_date(shared_table):
+    scan = scan_identifiers(shared_table("nhefs.csv"))
+
+    assert [(f.column, f.category) for f in scan.findings] == [
+        ("seqn", "R"), ("modth", "C"), ("dadth", "C"), ("id", "R")
+    ]
 
 
 @pytest.mark.datasets

@@ -210,7 +210,9 @@ def _unique_code_check(sample: ColumnSample) -> list[Evidence]:
         return []
     if holds_years_only(sample):
         return []
-    if sample.kind in ("integer", "float") and not _numbers_look_like_codes(sample):
+    numbers = sample.numbers()
+    numeric = sample.kind in ("integer", "float") or sample.rate(np.isfinite(numbers)) >= NEAR_UNIQUE_SHARE
+    if numeric and not _numbers_look_like_codes(sample, numbers):
         return []
 
     code_shaped = regex_matches(sample.distinct, _CODE_SHAPE)
@@ -232,19 +234,22 @@ def _unique_code_check(sample: ColumnSample) -> list[Evidence]:
     return evidence
 
 
-def _numbers_look_like_codes(sample: ColumnSample) -> bool:
-    """Return whether all-distinct whole numbers read as codes rather than as measurements.
+def _numbers_look_like_codes(sample: ColumnSample, numbers: np.ndarray) -> bool:
+    """Return whether all-distinct numbers read as codes rather than as measurements.
 
-    They do under an ID word in the name ("encounter_id", "seqn"), when they run as
-    densely as row numbers, or when all have the same number of digits, 6 or more, as
-    record numbers often do. Otherwise distinct numbers are as likely a measurement:
-    all 200 census weights (`fnlwgt`) of a 200-row sample of the Adult table differ.
+    `numbers` are the distinct sampled values read as numbers; numbers written as text
+    (a table read with `dtype=str`) get the same judgement. Whole numbers are codes
+    under an ID word in the name ("encounter_id", "seqn"), when they run as densely as
+    row numbers, or when all have the same number of digits, 6 or more, as record
+    numbers often do. Otherwise distinct numbers are as likely a measurement: all 200
+    census weights (`fnlwgt`) of a 200-row sample of the Adult table differ.
     """
-    if sample.integral_share < NEAR_UNIQUE_SHARE or has_any_token(sample.tokens, MEASUREMENT_TOKENS):
+    whole = np.isfinite(numbers) & (numbers == np.floor(np.where(np.isfinite(numbers), numbers, 0.0)))
+    integral_share = min(sample.integral_share, sample.rate(whole))
+    if integral_share < NEAR_UNIQUE_SHARE or has_any_token(sample.tokens, MEASUREMENT_TOKENS):
         return False
     if has_any_token(sample.tokens, ID_TOKENS):
         return True
-    numbers = sample.numbers()
     numbers = numbers[np.isfinite(numbers)]
     if numbers.size == 0:
         return False

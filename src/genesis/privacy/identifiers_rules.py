@@ -129,8 +129,9 @@ NAME_RULES: tuple[NameRule, ...] = (
               "dateofbirth", "dateofdeath", "deathdate", "admittime", "dischtime", "deathtime",
               "admissiontime", "dischargetime", "birthtime")),
     NameRule("date_element", "C", QUASI_IDENTIFIER,
-             ("birthmonth", "monthofbirth", "dobmonth", "deathmonth", "admissionmonth", "admitmonth",
-              "dischargemonth", "birthdayofmonth")),
+             ("birthmonth", "monthofbirth", "dobmonth", "deathmonth", "monthofdeath", "dayofdeath",
+              "admissionmonth", "admitmonth", "dischargemonth", "birthdayofmonth",
+              "modth", "dadth")),  # month and day of death in the NHANES I follow-up (NHEFS)
     NameRule("phone", "D", DIRECT_IDENTIFIER,
              ("phone", "phones", "telephone", "tel", "phonenumber", "phoneno", "cellphone", "mobilephone",
               "mobilenumber", "cellnumber", "contactnumber", "homephone", "workphone")),
