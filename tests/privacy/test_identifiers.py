@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -377,14 +376,11 @@ def test_adult_full_raises_no_false_alarm(shared_table):
 
 
 @pytest.mark.datasets
-def test_diabetes_full_speed_and_ids(shared_table):
+def test_diabetes_full_ids(shared_table):
     table = shared_table("diabetic_data.csv")
 
-    start = time.perf_counter()
     scan = scan_identifiers(table)
-    seconds = time.perf_counter() - start
 
-    assert seconds < 2.0
     assert [f.column for f in scan.findings] == ["encounter_id", "patient_nbr"]
     assert scan.by_column("encounter_id").category == "R"
     assert scan.by_column("patient_nbr").category == "H"
