@@ -1,0 +1,1 @@
+"""HIPAA, GDPR and CCPA compliance: rules, reference data and de-identification reports."""
