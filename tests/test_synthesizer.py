@@ -15,6 +15,7 @@ from genesis.errors import (
     InvalidDataError,
     NotFittedError,
     NotSupportedError,
+    PrivacyWarning,
 )
 
 METHOD = "gaussian_copula"
@@ -218,3 +219,35 @@ def test_reproducible_after_save_and_load(mixed_table, method, config, tmp_path)
 
     pd.testing.assert_frame_equal(second.generate(n_samples=50), expected)
     pd.testing.assert_frame_equal(loaded.generate(n_samples=50), expected)
+
+
+def identifier_table() -> pd.DataFrame:
+    table = patient_table(300, random_state=6).drop(columns="patient_id")
+    rng = np.random.default_rng(0)
+    table["email"] = [f"person{i % 40}@example.org" for i in range(len(table))]
+    table["phone"] = [f"617-555-{rng.integers(0, 10):01d}{i % 7:03d}" for i in range(len(table))]
+    return table
+
+
+def test_direct_identifiers_warn():
+    with pytest.warns(PrivacyWarning, match=r"'email' \(F: "):
+        model = SyntheticGenerator(method=METHOD, random_state=0)
+        model.fit(identifier_table(), list(PATIENT_DISCRETE_COLUMNS))
+
+
+def test_direct_identifiers_drop():
+    table = identifier_table()
+    model = SyntheticGenerator(method=METHOD, random_state=0, direct_identifiers="drop")
+
+    with pytest.warns(PrivacyWarning, match="Leaving out direct identifier columns"):
+        model.fit(table, list(PATIENT_DISCRETE_COLUMNS))
+    synthetic = model.generate(n_samples=20)
+
+    assert "email" not in synthetic.columns
+    assert "phone" not in synthetic.columns
+    assert synthetic.attrs["genesis"]["dropped_identifier_columns"] == ["email", "phone"]
+
+
+def test_direct_identifiers_invalid_option(patients):
+    with pytest.raises(ConfigError, match="direct_identifiers"):
+        SyntheticGenerator(method=METHOD, direct_identifiers="remove").fit(patients)

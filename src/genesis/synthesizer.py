@@ -10,6 +10,7 @@ dtypes with the release record attached.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from genesis.errors import (
     InvalidDataError,
     NotFittedError,
     NotSupportedError,
+    PrivacyWarning,
     invalid_value,
 )
 from genesis.generators import Generator, ProgressCallback, dp_methods, generator_class
@@ -38,6 +40,7 @@ from genesis.privacy.domain import (
     public_domain_from_data,
     restrict_to_domain,
 )
+from genesis.privacy.identifiers import scan_identifiers
 from genesis.privacy.ledger import PrivacyEvent, PrivacyLedger
 from genesis.privacy.noise import NoiseSource
 from genesis.privacy.outliers import domain_tail_bounds, real_outlier_mask, synthetic_outlier_mask
@@ -97,6 +100,14 @@ class SyntheticGenerator:
     identifiers:
         "warn" replaces identifier-like columns by surrogate IDs with a
         warning; "error" raises instead.
+    direct_identifiers:
+        What `fit` does with columns the HIPAA Safe Harbor scan
+        (`genesis.privacy.identifiers`) reports as direct identifiers (names,
+        phone numbers, emails, SSNs, record numbers ...) that would otherwise be
+        modelled: "warn" models them and warns, "drop" leaves them out of the
+        model and the output and warns. Under differential privacy, "drop"
+        acts on column-name evidence only, so the set of modelled columns does
+        not depend on the values.
 
     Attributes
     ----------
@@ -113,6 +124,7 @@ class SyntheticGenerator:
         *,
         max_categories: int = DEFAULT_MAX_CATEGORIES,
         identifiers: str = "warn",
+        direct_identifiers: str = "warn",
     ) -> None:
         self.method = method
         self.privacy = privacy
@@ -120,6 +132,7 @@ class SyntheticGenerator:
         self.random_state = random_state
         self.max_categories = max_categories
         self.identifiers = identifiers
+        self.direct_identifiers = direct_identifiers
         self._n_generate_calls = 0
 
     def fit(
@@ -160,6 +173,7 @@ class SyntheticGenerator:
         data = self._apply_unit_cap(data, privacy, random_state)
         schema = infer(data, discrete_columns, column_kinds, self.max_categories, self.identifiers,
                        private=private)
+        data, schema = self._screen_direct_identifiers(data, schema, private)
         if not schema.modelled_columns:
             raise InvalidDataError(
                 "Every column of the table is an identifier, so there is nothing to model. "
@@ -203,6 +217,40 @@ class SyntheticGenerator:
         self.ledger_ = ledger
         self._n_generate_calls = 0
         return self
+
+    def _screen_direct_identifiers(
+        self, data: pd.DataFrame, schema: Schema, private: bool
+    ) -> tuple[pd.DataFrame, Schema]:
+        """Warn about, or drop, direct identifiers that would be modelled (45 CFR 164.514(b)(2)(i)).
+
+        Columns the schema already replaces by surrogate IDs are not modelled, so they pass.
+        """
+        if self.direct_identifiers not in ("warn", "drop"):
+            raise ConfigError(invalid_value("direct_identifiers", self.direct_identifiers,
+                                            "it must be 'warn' or 'drop'",
+                                            "Use 'drop' to leave such columns out of the model."))
+        modelled = [column.name for column in schema.modelled_columns]
+        scan = scan_identifiers(data, examples=False, columns=modelled)
+        findings = [f for f in scan.findings if f.is_direct_identifier]
+        self.identifier_scan_ = scan
+        self.dropped_identifiers_: list[str] = []
+        if not findings:
+            return data, schema
+
+        described = ", ".join(f"{f.column!r} ({f.category}: {f.category_name})" for f in findings)
+        if self.direct_identifiers == "warn":
+            warnings.warn(
+                f"Columns {described} look like HIPAA Safe Harbor direct identifiers and will be "
+                "modelled. Drop them before fitting, or pass direct_identifiers='drop'.",
+                PrivacyWarning, stacklevel=3)
+            return data, schema
+
+        dropped = [f.column for f in findings if not private or "column name" in f.evidence]
+        warnings.warn(f"Leaving out direct identifier columns {dropped} (from {described}).",
+                      PrivacyWarning, stacklevel=3)
+        self.dropped_identifiers_ = dropped
+        kept = tuple(column for column in schema.columns if column.name not in dropped)
+        return data.drop(columns=dropped), Schema(kept)
 
     def _drop_real_outliers(
         self, canonical: pd.DataFrame, schema: Schema, privacy: PrivacyConfig | None
@@ -305,7 +353,7 @@ class SyntheticGenerator:
             training_rows=self.n_training_rows_,
             generated_rows=generated_rows,
             privacy=self._privacy_record(),
-        )
+        ) | {"dropped_identifier_columns": list(getattr(self, "dropped_identifiers_", []))}
 
     def _privacy_record(self) -> dict[str, Any] | None:
         if self.privacy_config_ is None:
