@@ -10,12 +10,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from genesis.datasets import patient_table
+from genesis.domain import ColumnDomain, Domain
 from genesis.errors import ConfigError, InvalidDataError
 from genesis.privacy.generalization import Hierarchy, Level, categorical_hierarchy, suppression_level
 from genesis.privacy.kanonymity import anonymize, choose_surplus_rows
 from genesis.privacy.kanonymity_encoding import encode_column
 from genesis.privacy.kanonymity_safe_harbor import resolve_quasi_identifiers, safe_harbor_kind
 from genesis.privacy.kanonymity_search import Lattice, classify
+from genesis.schema import ColumnKind
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -432,6 +434,26 @@ def test_numeric_with_domain_bands():
     assert result.levels["cost"]["name"].endswith("bands")
     assert output["cost"].str.startswith("[").all()
     assert_k_anonymous(output, ["cost"], 5)
+
+
+def test_domain_object_gives_bounds():
+    frame = small_people(50)
+    domain = Domain((ColumnDomain("cost", ColumnKind.FLOAT, lower=0.0, upper=2000.0),
+                     ColumnDomain("age", ColumnKind.INTEGER, lower=0.0, upper=100.0)))
+
+    _, result = anonymize(frame, ["cost", "age"], 5, domain=domain)
+
+    assert result.levels["cost"]["details"] == {"lower": 0.0, "upper": 2000.0}
+    assert result.levels["age"]["details"]["upper"] == 100.0
+
+
+def test_rng_generator_accepted():
+    frame = patient_table(500, random_state=1).drop(columns="patient_id")
+
+    output, _ = anonymize(frame, ["age", "gender", "zip_code"], 5, target_rows=400,
+                          rng=np.random.default_rng(3))
+
+    assert len(output) == 400
 
 
 def test_level_that_splits_a_group_raises():
