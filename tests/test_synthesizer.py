@@ -116,13 +116,6 @@ def test_only_identifier_columns_raise():
             SyntheticGenerator(method=METHOD).fit(frame)
 
 
-def test_k_anonymity_is_rejected_not_ignored(patients):
-    privacy = {"k_anonymity": {"k": 5, "quasi_identifiers": ["age", "gender"]}}
-
-    with pytest.raises(NotSupportedError, match=r"k_anonymity \(k=5\)"):
-        SyntheticGenerator(method=METHOD, privacy=privacy).fit(patients)
-
-
 def test_dp_with_non_dp_method_raises(patients):
     privacy = {"differential_privacy": {"epsilon": 1.0, "delta": 1e-5}}
 

@@ -10,7 +10,7 @@ import pytest
 
 from genesis import SyntheticGenerator
 from genesis.datasets import PATIENT_DISCRETE_COLUMNS, patient_table
-from genesis.errors import ConfigError, PrivacyWarning
+from genesis.errors import ConfigError, IgnoredSettingWarning, PrivacyWarning
 
 DP = {"differential_privacy": {"epsilon": 1.0, "delta": 1e-5}}
 CANARY_ZIP = "99999"
@@ -157,3 +157,59 @@ def test_rows_per_unit_sets_sensitivity(patients):
     assert model.ledger_.max_rows_per_unit == 2
     assert gaussian
     assert all(event.sensitivity == 2 for event in gaussian)
+
+
+TUTORIAL_PRIVACY = {
+    "differential_privacy": {"epsilon": 1.0, "delta": 1e-5},
+    "k_anonymity": {"k": 5, "quasi_identifiers": ["age", "gender", "zip_code"]},
+    "suppress_outliers": True,
+    "min_category_count": 10,
+}
+
+
+def test_tutorial_privacy_settings(tmp_path):
+    table = patient_table(10_000, random_state=42).drop(columns="patient_id")
+    model = SyntheticGenerator(method="auto", privacy=TUTORIAL_PRIVACY, random_state=0)
+
+    fit_quietly(model, table)
+    synthetic = model.generate(n_samples=10_000)
+    record = synthetic.attrs["genesis"]["k_anonymity"]
+    classes = synthetic.groupby(["age", "gender", "zip_code"]).size()
+
+    assert len(synthetic) == 10_000
+    assert classes.min() >= 5
+    assert record["smallest_class"] == classes.min()
+    assert record["suppressed_share"] <= 0.01
+    assert record["levels"]["zip_code"]["name"] == "ZIP3"
+    assert set(synthetic["zip_code"]) <= {"100**", "902**", "606**", "303**", "770**"}
+    assert model.generalization_.k == 5
+    assert model.privacy_spent.epsilon <= 1.0
+
+
+def test_k_anonymity_without_dp():
+    table = patient_table(3000, random_state=42).drop(columns="patient_id")
+    privacy = {"k_anonymity": {"k": 10, "quasi_identifiers": ["age", "gender", "zip_code"]}}
+    model = SyntheticGenerator(method="gaussian_copula", privacy=privacy, random_state=0)
+
+    model.fit(table, list(PATIENT_DISCRETE_COLUMNS))
+    synthetic = model.generate(n_samples=2000)
+
+    assert len(synthetic) == 2000
+    assert synthetic.groupby(["age", "gender", "zip_code"]).size().min() >= 10
+    assert synthetic.attrs["genesis"]["k_anonymity"]["levels"]["age"]["name"] == model.generalization_.levels[
+        "age"]["name"]
+    assert synthetic["age"].str.fullmatch(r"\d+|\d+-\d+|90\+|\*").all()
+
+
+def test_unknown_quasi_identifier_raises(patients):
+    privacy = {"k_anonymity": {"k": 5, "quasi_identifiers": ["age", "postcode"]}}
+
+    with pytest.raises(ConfigError, match=r"\['postcode'\]"):
+        SyntheticGenerator(method="gaussian_copula", privacy=privacy).fit(patients)
+
+
+def test_auto_drops_settings_of_other_methods(patients):
+    model = SyntheticGenerator(method="auto", privacy=DP, config={"epochs": 300}, random_state=0)
+
+    with pytest.warns(IgnoredSettingWarning, match=r"\['epochs'\]"):
+        fit_quietly(model, patients)

@@ -59,6 +59,10 @@ class IdentifierColumnWarning(PrivacyWarning):
     """A column looks like a record identifier and is replaced by surrogate values."""
 
 
+class IgnoredSettingWarning(GenesisWarning):
+    """A setting does not apply to what was chosen and has no effect; the message names it."""
+
+
 class DataWarning(GenesisWarning):
     """The input has a property that limits what the model can learn."""
 

@@ -10,6 +10,7 @@ dtypes with the release record attached.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from genesis._optional import torch_available
 from genesis.domain import Domain
 from genesis.errors import (
     ConfigError,
+    IgnoredSettingWarning,
     InvalidDataError,
     NotFittedError,
     NotSupportedError,
@@ -41,12 +43,13 @@ from genesis.privacy.domain import (
     restrict_to_domain,
 )
 from genesis.privacy.identifiers import scan_identifiers
+from genesis.privacy.kanonymity import KAnonymityResult, anonymize
 from genesis.privacy.ledger import PrivacyEvent, PrivacyLedger
 from genesis.privacy.noise import NoiseSource
 from genesis.privacy.outliers import domain_tail_bounds, real_outlier_mask, synthetic_outlier_mask
 from genesis.privacy.units import cap_rows_per_unit
 from genesis.randomness import check_random_state, stream
-from genesis.schema import DEFAULT_MAX_CATEGORIES, Schema, infer
+from genesis.schema import DEFAULT_MAX_CATEGORIES, Schema, infer, make_surrogate_ids
 
 logger = logging.getLogger(__name__)
 
@@ -164,16 +167,16 @@ class SyntheticGenerator:
             Called as ``progress(done, total)`` during training.
         """
         privacy = PrivacyConfig.from_value(self.privacy)
-        _reject_unsupported(privacy)
         private = privacy is not None and privacy.epsilon is not None
         random_state = check_random_state(self.random_state)
         method = resolve_method(self.method, private)
-        generator = generator_class(method)(dict(self.config or {}))
+        generator = generator_class(method)(self._config_for(method))
 
         data = self._apply_unit_cap(data, privacy, random_state)
         schema = infer(data, discrete_columns, column_kinds, self.max_categories, self.identifiers,
                        private=private)
         data, schema = self._screen_direct_identifiers(data, schema, private)
+        _check_quasi_identifiers(privacy, schema)
         if not schema.modelled_columns:
             raise InvalidDataError(
                 "Every column of the table is an identifier, so there is nothing to model. "
@@ -217,6 +220,20 @@ class SyntheticGenerator:
         self.ledger_ = ledger
         self._n_generate_calls = 0
         return self
+
+    def _config_for(self, method: str) -> dict[str, Any]:
+        """Return the generator config; "auto" drops keys of other methods, with a warning."""
+        config = dict(self.config or {})
+        if self.method != "auto":
+            return config
+        valid = generator_class(method).default_config
+        ignored = sorted(key for key in config if key not in valid)
+        if ignored:
+            warnings.warn(
+                f"method='auto' chose {method!r}, which has no settings {ignored}; they are ignored. "
+                f"Its settings are {sorted(valid)}. Pass method explicitly to use them.",
+                IgnoredSettingWarning, stacklevel=3)
+        return {key: value for key, value in config.items() if key in valid}
 
     def _screen_direct_identifiers(
         self, data: pd.DataFrame, schema: Schema, private: bool
@@ -307,11 +324,58 @@ class SyntheticGenerator:
         random_state = check_random_state(self.random_state)
         sample_rng = stream(random_state, SAMPLE_STREAM, call)
 
-        canonical, n_suppressed = self._sample_without_outliers(n_rows, sample_rng)
-        frame = self.schema_.from_canonical(canonical, stream(random_state, SURROGATE_STREAM, call))
+        surrogate_rng = stream(random_state, SURROGATE_STREAM, call)
+        privacy = self.privacy_config_
+        if privacy is None or privacy.k is None:
+            canonical, n_suppressed = self._sample_without_outliers(n_rows, sample_rng)
+            frame = self.schema_.from_canonical(canonical, surrogate_rng)
+            generalization = None
+        else:
+            frame, n_suppressed, generalization = self._sample_k_anonymous(n_rows, privacy, sample_rng,
+                                                                           surrogate_rng)
+
         record = self.release_record(n_rows)
         record["rows"]["outliers_suppressed"] = n_suppressed
+        if generalization is not None:
+            record["k_anonymity"] = generalization.to_dict()
+            self.generalization_ = generalization
         return release.attach(frame, record)
+
+    def _sample_k_anonymous(
+        self,
+        n_rows: int,
+        privacy: PrivacyConfig,
+        rng: np.random.Generator,
+        surrogate_rng: np.random.Generator,
+    ) -> tuple[pd.DataFrame, int, KAnonymityResult]:
+        """Oversample, generalize to k-anonymity, and keep exactly `n_rows` rows (post-processing).
+
+        The search may suppress up to `max_suppression` of the rows it is given,
+        so it gets that many more; when still short, it gets more again.
+        """
+        margin = 1.0 / (1.0 - privacy.max_suppression)
+        for attempt in range(MAX_SAMPLING_ROUNDS):
+            request = math.ceil(n_rows * margin * (1.02 + 0.1 * attempt)) + 2 * privacy.k + 10
+            canonical, n_outliers = self._sample_without_outliers(request, rng)
+            frame = self.schema_.from_canonical(canonical, surrogate_rng)
+            try:
+                frame, result = anonymize(frame, list(privacy.quasi_identifiers), privacy.k,
+                                          max_suppression=privacy.max_suppression,
+                                          safe_harbor=privacy.safe_harbor, domain=self.domain_,
+                                          target_rows=n_rows, rng=rng)
+            except InvalidDataError as error:
+                # Too few rows left after suppression: draw more. Any other failure is final.
+                if "fewer than target_rows" not in str(error):
+                    raise
+                continue
+            frame = frame.reset_index(drop=True)
+            for column in self.schema_.identifier_columns:
+                frame[column.name] = make_surrogate_ids(column, len(frame), surrogate_rng)
+            return frame, n_outliers, result
+        raise InvalidDataError(
+            f"k-anonymity with k={privacy.k} suppressed too many rows to return {n_rows} rows in "
+            f"{MAX_SAMPLING_ROUNDS} rounds. Raise max_suppression, lower k, or use fewer quasi-identifiers."
+        )
 
     def _sample_without_outliers(self, n_rows: int, rng: np.random.Generator) -> tuple[pd.DataFrame, int]:
         """Sample canonical rows, dropping output outliers and drawing more until `n_rows` remain."""
@@ -437,17 +501,16 @@ def resolve_method(method: str, private: bool = False) -> str:
     return method
 
 
-def _reject_unsupported(privacy: PrivacyConfig | None) -> None:
-    """Raise for settings this version does not apply, instead of ignoring them."""
-    if privacy is None:
+def _check_quasi_identifiers(privacy: PrivacyConfig | None, schema: Schema) -> None:
+    """Raise unless every quasi-identifier is a modelled column of the table."""
+    if privacy is None or not privacy.quasi_identifiers:
         return
-    pending = []
-    if privacy.k is not None:
-        pending.append(f"k_anonymity (k={privacy.k})")
-    if pending:
-        raise NotSupportedError(
-            f"privacy settings {pending} are not implemented in this version of genesis. Remove them "
-            "to fit with the remaining settings, and do not describe the output as k-anonymous."
+    modelled = [column.name for column in schema.modelled_columns]
+    missing = [name for name in privacy.quasi_identifiers if name not in modelled]
+    if missing:
+        raise ConfigError(
+            f"quasi_identifiers {missing} are not modelled columns of the table (absent, dropped, or "
+            f"identifier-like). The modelled columns are {modelled}."
         )
 
 

@@ -135,7 +135,7 @@ def test_k_anonymity_without_dp():
 def test_error_unknown_top_level_key():
     with raises_message("privacy keys is ['epsilon'], but the valid keys are ['preset', "
                         "'differential_privacy', 'k_anonymity', 'quasi_identifiers', 'suppress_outliers', "
-                        "'min_category_count', 'domain_share', 'unit_column', 'max_rows_per_unit']. "
+                        "'min_category_count', 'domain_share', 'unit_column', 'max_rows_per_unit', 'safe_harbor']. "
                         "Remove or correct the unknown keys."):
         PrivacyConfig.from_value({"epsilon": 1.0})
 
@@ -147,7 +147,7 @@ def test_error_unknown_differential_privacy_key():
 
 
 def test_error_unknown_k_anonymity_key():
-    with raises_message("k_anonymity keys is ['qi'], but the valid keys are ['k', 'quasi_identifiers']. "
+    with raises_message("k_anonymity keys is ['qi'], but the valid keys are ['k', 'quasi_identifiers', 'max_suppression']. "
                         "Remove or correct the unknown keys."):
         PrivacyConfig.from_value({"k_anonymity": {"k": 5, "qi": ["age"]}})
 
@@ -162,7 +162,7 @@ def test_error_privacy_of_wrong_type():
     with raises_message("privacy is 3, but it must be None, a preset name, a dict or a PrivacyConfig. Use a "
                         "dict with keys among ['preset', 'differential_privacy', 'k_anonymity', "
                         "'quasi_identifiers', 'suppress_outliers', 'min_category_count', 'domain_share', "
-                        "'unit_column', 'max_rows_per_unit']."):
+                        "'unit_column', 'max_rows_per_unit', 'safe_harbor']."):
         PrivacyConfig.from_value(3)
 
 

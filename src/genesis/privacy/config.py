@@ -30,9 +30,9 @@ PRESETS: dict[str, tuple[float, int]] = {
     "very_high": (0.5, 10),
 }
 TOP_LEVEL_KEYS = ("preset", "differential_privacy", "k_anonymity", "quasi_identifiers", "suppress_outliers",
-                  "min_category_count", "domain_share", "unit_column", "max_rows_per_unit")
+                  "min_category_count", "domain_share", "unit_column", "max_rows_per_unit", "safe_harbor")
 DIFFERENTIAL_PRIVACY_KEYS = ("epsilon", "delta")
-K_ANONYMITY_KEYS = ("k", "quasi_identifiers")
+K_ANONYMITY_KEYS = ("k", "quasi_identifiers", "max_suppression")
 
 DEFAULT_DELTA = 1e-5
 DEFAULT_DOMAIN_SHARE = 0.1
@@ -81,6 +81,13 @@ class PrivacyConfig:
     when `unit_column` is None.
     """
 
+    max_suppression: float = 0.01
+    """Largest share of output rows that k-anonymity may suppress, in [0, 1)."""
+
+    safe_harbor: bool = True
+    """Never release quasi-identifiers recognised as ZIP codes, ages or dates finer than HIPAA Safe
+    Harbor allows (ZIP3 with restricted prefixes as 000, ages top-coded at "90+", dates as years)."""
+
     preset_name: str | None = field(default=None)
     """Name of the preset the settings came from, if any ("low", "medium", "high", "very_high")."""
 
@@ -90,6 +97,7 @@ class PrivacyConfig:
         _check_k(self.k, self.quasi_identifiers)
         _check_flags(self.suppress_outliers, self.min_category_count, self.domain_share)
         _check_unit(self.unit_column, self.max_rows_per_unit)
+        _check_anonymity_options(self.max_suppression, self.safe_harbor)
         if self.preset_name is not None and self.preset_name not in PRESETS:
             raise ConfigError(_preset_message(self.preset_name))
 
@@ -170,7 +178,8 @@ class PrivacyConfig:
             differential_privacy = {"epsilon": self.epsilon, "delta": self.delta}
         k_anonymity = None
         if self.k is not None:
-            k_anonymity = {"k": self.k, "quasi_identifiers": list(self.quasi_identifiers)}
+            k_anonymity = {"k": self.k, "quasi_identifiers": list(self.quasi_identifiers),
+                           "max_suppression": self.max_suppression}
         return {
             "preset": self.preset_name,
             "differential_privacy": differential_privacy,
@@ -180,6 +189,7 @@ class PrivacyConfig:
             "domain_share": self.domain_share,
             "unit_column": self.unit_column,
             "max_rows_per_unit": self.max_rows_per_unit,
+            "safe_harbor": self.safe_harbor,
         }
 
 
@@ -193,7 +203,8 @@ def _settings_from_dict(value: dict[str, Any]) -> dict[str, Any]:
 
     settings: dict[str, Any] = {key: value[key] for key in ("suppress_outliers", "min_category_count",
                                                              "domain_share", "unit_column",
-                                                             "max_rows_per_unit") if key in value}
+                                                             "max_rows_per_unit", "safe_harbor")
+                                if key in value}
     settings.update(differential_privacy)
     settings.update(k_anonymity)
     if "quasi_identifiers" in value:
@@ -296,6 +307,15 @@ def _check_flags(suppress_outliers: Any, min_category_count: Any, domain_share: 
     if not (_is_real(domain_share) and 0 < domain_share < 1):
         raise ConfigError(invalid_value("domain_share", domain_share, "it must be a number in (0, 1)",
                                         "Use for example 0.1, a tenth of the budget."))
+
+
+def _check_anonymity_options(max_suppression: Any, safe_harbor: Any) -> None:
+    if not (_is_real(max_suppression) and 0 <= max_suppression < 1):
+        raise ConfigError(invalid_value("max_suppression", max_suppression, "it must be a number in [0, 1)",
+                                        "Use for example 0.01, at most 1% of rows suppressed."))
+    if not isinstance(safe_harbor, bool):
+        raise ConfigError(invalid_value("safe_harbor", safe_harbor, "it must be True or False",
+                                        "Pass a bool."))
 
 
 def _check_unit(unit_column: Any, max_rows_per_unit: Any) -> None:
