@@ -475,6 +475,32 @@ def test_weight_average_differs_from_last_weights():
     assert not averaged.output.linear.weight.requires_grad
 
 
+def test_weight_average_ramps_decay():
+    torch = pytest.importorskip("torch")
+    from genesis.generators import ctgan_networks, ctgan_training
+
+    network = ctgan_networks.Generator(4, 0, [3], 2)
+    before = network.output.linear.weight.detach().clone()
+    average = ctgan_training.WeightAverage(network, 0.995)
+
+    with torch.no_grad():
+        network.output.linear.weight.fill_(1.0)
+    average.update()
+
+    # The first update uses decay min(0.995, 2 / 11).
+    expected = (2 / 11) * before + (9 / 11) * torch.ones_like(before)
+    torch.testing.assert_close(average.network.output.linear.weight, expected)
+
+
+def test_weight_average_zero_decay_keeps_network():
+    pytest.importorskip("torch")
+    from genesis.generators import ctgan_networks, ctgan_training
+
+    network = ctgan_networks.Generator(4, 0, [3], 2)
+
+    assert ctgan_training.WeightAverage(network, 0.0).network is network
+
+
 def test_verbose_logs_losses(caplog):
     pytest.importorskip("torch")
     canon, domain = patients(100)

@@ -203,13 +203,16 @@ class WeightAverage:
     "The Unusual Effectiveness of Averaging in GAN Training": GAN training
     circles around an equilibrium rather than settling on it, and the average
     of recent generator weights lies closer to it than the last iterate. After
-    each generator step, average <- decay * average + (1 - decay) * weights;
-    batch-normalization statistics are averaged the same way. With decay 0 the
-    average is the last iterate.
+    generator step t, average <- d * average + (1 - d) * weights with
+    d = min(decay, (1 + t) / (10 + t)). The ramp keeps the random initial
+    weights from lingering in the average of a short fit. Batch-normalization
+    statistics are averaged the same way. With decay 0 the average is the
+    last iterate.
     """
 
     def __init__(self, network: Generator, decay: float) -> None:
         self.decay = decay
+        self.updates = 0
         self.live = network
         self.network = copy.deepcopy(network).requires_grad_(False) if decay > 0 else network
         self._live_tensors = _float_tensors(network)
@@ -218,8 +221,10 @@ class WeightAverage:
     def update(self) -> None:
         if self.network is self.live:
             return
+        self.updates += 1
+        decay = min(self.decay, (1 + self.updates) / (10 + self.updates))
         with torch.no_grad():
-            torch._foreach_lerp_(self._average_tensors, self._live_tensors, 1.0 - self.decay)
+            torch._foreach_lerp_(self._average_tensors, self._live_tensors, 1.0 - decay)
 
 
 def _float_tensors(network: torch.nn.Module) -> list[torch.Tensor]:
