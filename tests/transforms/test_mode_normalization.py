@@ -133,6 +133,16 @@ def test_mode_drawn_from_posterior():
     assert modes.mean() == pytest.approx(0.5, abs=0.02)
 
 
+def test_subnormal_gap_keeps_positive_sigma():
+    values = np.array([0.0, 5e-324])
+    normalizer = ModeNormalizer.fit(values)
+
+    alpha, modes = normalizer.transform(values, np.random.default_rng(0))
+
+    assert np.all(normalizer.stds > 0)
+    assert np.all(np.abs(normalizer.inverse(alpha, modes) - values) <= 1e-300)
+
+
 def test_posterior_rows_sum_to_one():
     normalizer = ModeNormalizer([-1.0, 1.0, 4.0], [1.0, 0.5, 2.0], [0.2, 0.3, 0.5])
 

@@ -149,7 +149,9 @@ class ModeNormalizer:
     @classmethod
     def _from_distinct_values(cls, distinct: np.ndarray, counts: np.ndarray, column: str) -> ModeNormalizer:
         gap = float(np.diff(distinct).min()) if distinct.size > 1 else 1.0
-        stds = np.full(distinct.size, gap / DISTINCT_VALUE_SPREAD)
+        # A gap between subnormal numbers divides to 0; sigma must stay positive.
+        spread = max(gap / DISTINCT_VALUE_SPREAD, np.finfo(float).tiny)
+        stds = np.full(distinct.size, spread)
         return cls(distinct, stds, counts.astype(float), column)
 
     @classmethod
