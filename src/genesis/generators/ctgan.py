@@ -126,7 +126,7 @@ class CTGANGenerator(Generator):
     epochs:
         Passes over the table, or "auto" (see `resolve_epochs`). An integer is
         honoured exactly. One epoch is max(1, rows // batch_size) generator
-        steps, as in the paper's implementation.
+        steps, whatever `discriminator_steps` is.
     batch_size:
         Rows per optimizer step. For a table with fewer rows it is lowered to
         the row count, but not below 2, because rows are drawn with
