@@ -19,15 +19,15 @@ from genesis.errors import (
     NotSupportedError,
 )
 from genesis.generators.base import generator_class
-from genesis.generators.ctgan import (
+from genesis.generators.ctgan import CTGANGenerator
+from genesis.generators.ctgan_conditions import ConditionSampler
+from genesis.generators.ctgan_config import (
     AUTO_MAX_STEPS,
     AUTO_MAX_WORK,
-    CTGANGenerator,
     effective_batch_size,
     estimate_step_work,
     resolve_epochs,
 )
-from genesis.generators.ctgan_conditions import ConditionSampler
 from genesis.generators.ctgan_encoding import TableEncoder
 from genesis.schema import infer
 from genesis.transforms.mode_normalization import ModeNormalizer
