@@ -16,7 +16,7 @@ copy of this repository's `src/` taken when the run starts. smartnoise-synth
 runs in `benchmarks/.venvs/smartnoise`, created on first use (torch 2.13.0
 CPU first, then smartnoise-synth 1.0.8) and reused afterwards.
 
-    python benchmarks/bench_dp.py --quick        # checks the harness in about 5 minutes
+    python benchmarks/bench_dp.py --quick        # checks the harness on 2,000 rows per table
     python benchmarks/bench_dp.py                # the full run, see README.md for times
 """
 
