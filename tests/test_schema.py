@@ -247,3 +247,17 @@ def test_schema_dict_round_trip(mixed_table):
     schema = infer(mixed_table)
 
     assert Schema.from_dict(schema.to_dict()) == schema
+
+
+@pytest.mark.parametrize(("name", "kind"), [("education-num", ColumnKind.INTEGER),
+                                             ("visit_no", ColumnKind.INTEGER),
+                                             ("patient_nbr", ColumnKind.IDENTIFIER),
+                                             ("encounter_id", ColumnKind.IDENTIFIER)])
+def test_private_inference_marks_ids_by_strong_names(name, kind):
+    frame = pd.DataFrame({name: [3, 9, 13, 9]})
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IdentifierColumnWarning)
+        schema = infer(frame, private=True)
+
+    assert schema[name].kind is kind

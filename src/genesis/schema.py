@@ -46,6 +46,8 @@ MIN_IDENTIFIER_ROWS = 10
 MAX_FLOAT_DECIMALS = 6
 
 _ID_NAME = re.compile(r"(^|[_\W])(id|ids|nbr|num|no|number|key|uuid|guid)$|[a-z]Id$|ID$", re.I)
+# Under DP only the name can mark an ID, so "num", "no" and "number" (as in "education-num") are left out.
+_PRIVATE_ID_NAME = re.compile(r"(^|[_\W])(id|ids|nbr|key|uuid|guid|mrn)$|[a-z]Id$|ID$", re.I)
 _PREFIXED_ID = re.compile(r"^([A-Za-z_#\-]*?)(\d+)([A-Za-z_\-]*)$")
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 _NS_PER = {"day": 86_400 * 10**9, "hour": 3_600 * 10**9, "minute": 60 * 10**9, "second": 10**9}
@@ -371,7 +373,7 @@ def _infer_kind(series: pd.Series, discrete: bool, private: bool = False) -> Col
 
 def _infer_kind_from_dtype(series: pd.Series) -> ColumnKind:
     """Infer a kind from the dtype and the column name alone (no value is read)."""
-    named_like_id = bool(_ID_NAME.search(str(series.name)))
+    named_like_id = bool(_PRIVATE_ID_NAME.search(str(series.name)))
     if pd.api.types.is_integer_dtype(series.dtype):
         return ColumnKind.IDENTIFIER if named_like_id else ColumnKind.INTEGER
     if pd.api.types.is_float_dtype(series.dtype):

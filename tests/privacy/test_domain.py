@@ -69,7 +69,7 @@ def test_integer_bounds_near_quantiles():
 
 
 def test_dropped_category_warns():
-    with pytest.warns(PrivacyWarning, match="'city': 1 categories"):
+    with pytest.warns(PrivacyWarning, match="'city': 1 category fell"):
         discover(table_with_canary(), make_ledger(), quietly=False)
 
 

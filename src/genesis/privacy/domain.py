@@ -273,12 +273,16 @@ def _discover_categories(
 
 def _warn_merged(name: str, n_dropped: int, nullable: bool) -> None:
     warnings.warn(
-        f"Column {name!r}: {n_dropped} categories fell below the differential-privacy threshold or "
+        f"Column {name!r}: {_categories(n_dropped)} fell below the differential-privacy threshold or "
         "min_category_count and are modelled as missing values. Declare the categories in "
         "public_domain to keep them.",
         PrivacyWarning,
         stacklevel=4,
     )
+
+
+def _categories(count: int) -> str:
+    return f"{count} category" if count == 1 else f"{count} categories"
 
 
 def _discover_bounds(
