@@ -52,7 +52,7 @@ class GenesisWarning(UserWarning):
 
 
 class PrivacyWarning(GenesisWarning):
-    """A setting or an input weakens privacy; the message says how."""
+    """A setting or an input weakens privacy; the message explains how."""
 
 
 class IdentifierColumnWarning(PrivacyWarning):

@@ -54,7 +54,7 @@ _NS_PER = {"day": 86_400 * 10**9, "hour": 3_600 * 10**9, "minute": 60 * 10**9, "
 
 
 class ColumnKind(str, enum.Enum):
-    """How a column is modelled."""
+    """The kind of model a column gets."""
 
     CATEGORICAL = "categorical"
     INTEGER = "integer"

@@ -211,14 +211,7 @@ class SyntheticGenerator:
         logger.info("fitting %s on %d rows x %d columns", method, len(data), len(modelled.columns))
         generator.fit(canonical[modelled.names], modelled, ledger, stream(random_state, FIT_STREAM), progress)
 
-        self.method_ = method
-        self.schema_ = schema
-        self.domain_ = domain
-        self.generator_: Generator = generator
-        self.n_training_rows_ = len(canonical)
-        self.privacy_config_ = privacy
-        self.ledger_ = ledger
-        self._n_generate_calls = 0
+        self._restore(method, schema, domain, generator, len(canonical), privacy, ledger)
         return self
 
     def _config_for(self, method: str) -> dict[str, Any]:
@@ -461,15 +454,15 @@ class SyntheticGenerator:
         privacy: PrivacyConfig | None = None,
         ledger: PrivacyLedger | None = None,
     ) -> None:
+        """Set the fitted attributes; `fit` and `load` both end here."""
         self.method_ = method
         self.schema_ = schema
         self.domain_ = domain
-        self.generator_ = generator
+        self.generator_: Generator = generator
         self.n_training_rows_ = n_training_rows
         self.privacy_config_ = privacy
         self.ledger_ = ledger
-        self.output_bounds_: dict[str, tuple[float, float]] = {}
-        self.n_outliers_removed_ = 0
+        self._n_generate_calls = 0
 
     def __repr__(self) -> str:
         return (

@@ -221,7 +221,7 @@ def discover_domain(
 
 
 def _dtype_can_hold_missing(column: Column) -> bool:
-    """Whether the input dtype admits missing values; int64 and bool cannot, so they are never nullable."""
+    """Return whether the input dtype admits missing values (int64 and bool do not)."""
     return not (column.dtype == "bool" or column.dtype.startswith(("int", "uint")))
 
 
