@@ -67,6 +67,10 @@ class DataWarning(GenesisWarning):
     """The input has a property that limits what the model can learn."""
 
 
+class UtilityWarning(GenesisWarning):
+    """The settings will cost quality of the synthetic data; the message says which and what helps."""
+
+
 def invalid_value(what: str, value: Any, constraint: str, fix: str) -> str:
     """Build the standard error message: name, value, constraint, then the fix."""
     return f"{what} is {_short_repr(value)}, but {constraint}. {fix}"

@@ -171,6 +171,8 @@ class SyntheticGenerator:
         random_state = check_random_state(self.random_state)
         method = resolve_method(self.method, private)
         generator = generator_class(method)(self._config_for(method))
+        if private:
+            generator.check_private_fit(privacy.max_rows_per_unit)
 
         data = self._apply_unit_cap(data, privacy, random_state)
         schema = infer(data, discrete_columns, column_kinds, self.max_categories, self.identifiers,

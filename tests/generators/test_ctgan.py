@@ -16,7 +16,6 @@ from genesis.errors import (
     InvalidDataError,
     MissingDependencyError,
     NotFittedError,
-    NotSupportedError,
 )
 from genesis.generators.base import generator_class
 from genesis.generators.ctgan import CTGANGenerator
@@ -519,14 +518,6 @@ def test_quiet_by_default(caplog):
         fit_tiny(canon, domain)
 
     assert "CTGAN epoch" not in caplog.text
-
-
-def test_ledger_not_supported():
-    pytest.importorskip("torch")
-    canon, domain = patients(50)
-
-    with pytest.raises(NotSupportedError, match="DP-CTGAN not implemented yet"):
-        CTGANGenerator(TINY).fit(canon, domain, object(), np.random.default_rng(0))
 
 
 def test_mismatched_columns_rejected():

@@ -48,6 +48,14 @@ class Generator(abc.ABC):
         self.config = self.validate_config(config or {})
         self.domain_: Domain | None = None
 
+    def check_private_fit(self, max_rows_per_unit: int) -> None:
+        """Raise before any privacy budget is spent if this generator cannot train under these DP settings.
+
+        `max_rows_per_unit` is the number of rows one privacy unit may
+        contribute. The default accepts every setting.
+        """
+        return None
+
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> dict[str, Any]:
         """Merge `config` into the defaults, rejecting unknown keys."""

@@ -76,7 +76,9 @@ a 300-epoch fit took 147 s of wall time and 96 s of CPU time.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -87,6 +89,7 @@ from genesis._optional import torch_available
 from genesis.domain import Domain
 from genesis.errors import (
     ConfigError,
+    IgnoredSettingWarning,
     InvalidDataError,
     MissingDependencyError,
     NotFittedError,
@@ -105,6 +108,9 @@ from genesis.generators.ctgan_encoding import TableEncoder
 from genesis.transforms.mode_normalization import DEFAULT_WEIGHT_THRESHOLD, ModeNormalizer
 
 logger = logging.getLogger(__name__)
+
+PRETRAIN_MAX_ROWS = 20_000
+"""Largest surrogate table for DP pretraining; more rows only make its epochs longer."""
 
 INSTALL_HINT = 'Install the extra with: pip install "genesis-synth[pytorch]"'
 
@@ -145,11 +151,19 @@ class CTGANGenerator(Generator):
         Largest number of mixture modes per numeric column.
     torch_threads:
         torch threads during fit and sample (see the module docstring).
+    max_grad_norm:
+        Under differential privacy only: the L2 norm to which each real row's
+        critic gradient is clipped (DP-SGD's C).
+    dp_pretrain_epochs:
+        Under differential privacy only: epochs of training on a table drawn
+        from the noisy 1-way counts (free post-processing, see
+        `ctgan_dp.surrogate_table`) before DP-SGD on the real rows; 0 skips it.
     verbose:
         Log the losses of each epoch at INFO level.
     """
 
     name = "ctgan"
+    supports_dp = True
     default_config: dict[str, Any] = {
         "epochs": "auto",
         "batch_size": 500,
@@ -166,6 +180,8 @@ class CTGANGenerator(Generator):
         "log_frequency": True,
         "max_modes": 10,
         "torch_threads": 1,
+        "max_grad_norm": 1.0,
+        "dp_pretrain_epochs": 50,
         "verbose": False,
     }
 
@@ -181,6 +197,10 @@ class CTGANGenerator(Generator):
 
     # ------------------------------------------------------------------ fit
 
+    def check_private_fit(self, max_rows_per_unit: int) -> None:
+        """Raise `NotSupportedError` for more than one row per privacy unit (see `_check_rows_per_unit`)."""
+        _check_rows_per_unit(max_rows_per_unit)
+
     def fit(
         self,
         data: pd.DataFrame,
@@ -191,34 +211,78 @@ class CTGANGenerator(Generator):
     ) -> CTGANGenerator:
         """Learn the table; return self.
 
+        With a privacy ledger, training is DP-CTGAN (see `_fit_private`).
+
         Raises
         ------
         NotSupportedError
-            When a privacy ledger is given: DP-CTGAN is not implemented yet.
+            Under differential privacy with more than one row per privacy unit.
         InvalidDataError
             When `data` does not have the columns `domain.names`.
         """
         torch = _import_torch()
         from genesis.generators import ctgan_training
 
-        if ledger is not None:
-            raise NotSupportedError(
-                "DP-CTGAN not implemented yet: CTGAN cannot train under differential privacy in this "
-                "version. Fit without a privacy ledger, or choose a DP method such as 'mst'."
-            )
         _validate_frame(data, domain)
+        if ledger is not None:
+            return self._fit_private(data, domain, ledger, rng, progress)
 
         encoder, matrix, sampler = self._read_private_statistics(data, domain, rng)
         plan = self._plan(len(data), encoder.width, sampler.n_categories if sampler is not None else 0)
 
         with _torch_session(torch, self.config["torch_threads"], rng):
             network = ctgan_training.train(plan, encoder, matrix, sampler, rng, progress)
+        return self._store(domain, encoder, sampler, network, plan.batch_size)
 
+    def _fit_private(
+        self,
+        data: pd.DataFrame,
+        domain: Domain,
+        ledger: Any,
+        rng: np.random.Generator,
+        progress: ProgressCallback | None,
+    ) -> CTGANGenerator:
+        """Fit under differential privacy: statistics from noisy counts, DP-SGD on the critic.
+
+        See `ctgan_dp` (what is read, the step policy) and `ctgan_dp_training`
+        (the loop). The whole DP-SGD run is charged to the ledger before the
+        first step.
+        """
+        torch = _import_torch()
+        from genesis.generators import ctgan_dp, ctgan_dp_training
+
+        _check_private_config(self.config, ledger)
+        encoder, sampler, counts = ctgan_dp.dp_statistics(data, domain, ledger, self.config["max_modes"],
+                                                          self.config["log_frequency"], rng)
+        n_conditions = sampler.n_categories if sampler is not None else 0
+        plan = self._plan(len(data), encoder.width, n_conditions, pac=1, log_epochs=False)
+        steps = ctgan_dp.plan_dp_steps(ledger, self.config["epochs"], plan.batch_size, len(data),
+                                       plan.steps_per_epoch, plan.discriminator_steps, plan.epochs)
+        plan = dataclasses.replace(plan, epochs=steps.epochs)
+        ledger.charge(ctgan_dp.training_event(steps, self.config["max_grad_norm"]))
+
+        surrogate = ctgan_dp.surrogate_table(domain, counts, min(len(data), PRETRAIN_MAX_ROWS), rng)
+        with _torch_session(torch, self.config["torch_threads"], rng):
+            trainer = ctgan_dp_training.DPTrainer(plan, encoder, sampler, rng,
+                                                  clip_norm=self.config["max_grad_norm"], noise=ledger.noise)
+            # Pretraining reads only the surrogate, which is post-processing of noisy counts: no cost.
+            trainer.use_data(*encoder.encode(surrogate, rng),
+                             sampling_rate=min(1.0, plan.batch_size / len(surrogate)), noise_multiplier=0.0)
+            ctgan_dp_training.train(trainer, self.config["dp_pretrain_epochs"])
+
+            trainer.use_data(*encoder.encode(data, rng), sampling_rate=steps.sampling_rate,
+                             noise_multiplier=steps.noise_multiplier)
+            network = ctgan_dp_training.train(trainer, plan.epochs, progress)
+        self.noise_multiplier_ = steps.noise_multiplier
+        return self._store(domain, encoder, sampler, network, plan.batch_size)
+
+    def _store(self, domain: Domain, encoder: TableEncoder, sampler: ConditionSampler | None, network: Any,
+               batch_size: int) -> CTGANGenerator:
         self.domain_ = domain
         self.encoder_ = encoder
         self.sampler_ = sampler
         self.network_ = network
-        self.batch_size_ = plan.batch_size
+        self.batch_size_ = batch_size
         return self
 
     def _read_private_statistics(
@@ -252,10 +316,11 @@ class CTGANGenerator(Generator):
             if block_sizes else None
         return encoder, matrix, sampler
 
-    def _plan(self, n_rows: int, width: int, n_conditions: int) -> Any:
+    def _plan(self, n_rows: int, width: int, n_conditions: int, pac: int | None = None,
+              log_epochs: bool = True) -> Any:
         from genesis.generators.ctgan_training import TrainingPlan
 
-        config = self.config
+        config = dict(self.config, pac=pac or self.config["pac"])
         batch_size = effective_batch_size(config["batch_size"], config["pac"], n_rows)
         if batch_size != config["batch_size"]:
             logger.info("CTGAN uses batch_size=%d instead of %d (table of %d rows, pac=%d).",
@@ -263,7 +328,7 @@ class CTGANGenerator(Generator):
         steps_per_epoch = max(1, n_rows // batch_size)
         step_work = estimate_step_work(config, batch_size, width)
         epochs = resolve_epochs(config["epochs"], steps_per_epoch, step_work)
-        if config["epochs"] == "auto":
+        if config["epochs"] == "auto" and log_epochs:
             logger.info("CTGAN trains %d epochs of %d steps (epochs='auto'; about %.1e multiply-"
                         "accumulates per step).", epochs, steps_per_epoch, step_work)
 
@@ -386,6 +451,24 @@ def _torch_session(torch: Any, threads: int, rng: np.random.Generator) -> Iterat
             yield
     finally:
         torch.set_num_threads(previous_threads)
+
+
+def _check_rows_per_unit(max_rows_per_unit: int) -> None:
+    if max_rows_per_unit > 1:
+        raise NotSupportedError(
+            f"DP-CTGAN samples rows, not privacy units, so it cannot bound a unit with "
+            f"max_rows_per_unit={max_rows_per_unit} rows. Set max_rows_per_unit=1 in the privacy "
+            "settings, or use method='mst', which accounts for several rows per unit.")
+
+
+def _check_private_config(config: dict[str, Any], ledger: Any) -> None:
+    """Raise for settings DP-CTGAN cannot account for; warn about those it ignores."""
+    _check_rows_per_unit(ledger.max_rows_per_unit)
+    if config["pac"] not in (1, CTGANGenerator.default_config["pac"]):
+        warnings.warn(
+            f"CTGAN config pac={config['pac']} is ignored under differential privacy: DP-CTGAN's critic "
+            "scores one row at a time, so that each row's gradient can be clipped.",
+            IgnoredSettingWarning, stacklevel=5)
 
 
 def _validate_frame(data: pd.DataFrame, domain: Domain) -> None:

@@ -125,6 +125,10 @@ _RULES: dict[str, tuple[Any, str, str]] = {
                   "Use for example max_modes=10."),
     "torch_threads": (lambda v: _is_int(v) and v >= 1, "it must be a positive integer",
                       "Use torch_threads=1 unless the machine's cores are otherwise idle."),
+    "max_grad_norm": (lambda v: _is_number(v) and v > 0, "it must be a positive number",
+                      "Use for example max_grad_norm=1.0."),
+    "dp_pretrain_epochs": (lambda v: _is_int(v) and v >= 0, "it must be a non-negative integer",
+                           "Use for example dp_pretrain_epochs=50, or 0 to skip pretraining."),
     "verbose": (lambda v: isinstance(v, bool), "it must be True or False",
                 "Use verbose=False or verbose=True."),
 }

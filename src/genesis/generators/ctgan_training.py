@@ -14,6 +14,7 @@ import copy
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -169,21 +170,8 @@ class Trainer:
             grouped = self.critic.group_conditions(conditions)
             critic_loss = self.critic_update(self.data.index_select(0, rows), fake.detach(), grouped)
 
-        # Generator update: fool the updated critic and reproduce the condition.
-        self.critic.requires_grad_(False)
-        adversarial = -self.critic(fake, grouped).mean()
-        self.critic.requires_grad_(True)
-        if self.targets is not None and conditions is not None:
-            cross_entropy = condition_loss(raw, self.activation, self.targets.columns[conditions],
-                                           self.targets.segments[conditions])
-        else:
-            cross_entropy = torch.zeros(())
-        self.optimizer_g.zero_grad(set_to_none=True)
-        (adversarial + cross_entropy).backward()
-        self.optimizer_g.step()
-        self.average.update()
-
-        return torch.stack([critic_loss, adversarial.detach(), cross_entropy.detach()])
+        adversarial, cross_entropy = update_generator(self, fake, raw, conditions, grouped)
+        return torch.stack([critic_loss, adversarial, cross_entropy])
 
     def critic_update(
         self, real: torch.Tensor, fake: torch.Tensor, grouped: torch.Tensor | None
@@ -195,6 +183,31 @@ class Trainer:
         loss.backward()
         self.optimizer_d.step()
         return loss.detach()
+
+
+def update_generator(
+    trainer: Any, fake: torch.Tensor, raw: torch.Tensor, conditions: torch.Tensor | None,
+    critic_conditions: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Take one generator step: fool the updated critic and reproduce the condition.
+
+    `trainer` has the critic, the generator's optimizer and average, the
+    output activation and the condition targets. Returns the detached
+    adversarial loss and condition cross-entropy.
+    """
+    trainer.critic.requires_grad_(False)
+    adversarial = -trainer.critic(fake, critic_conditions).mean()
+    trainer.critic.requires_grad_(True)
+    if trainer.targets is not None and conditions is not None:
+        cross_entropy = condition_loss(raw, trainer.activation, trainer.targets.columns[conditions],
+                                       trainer.targets.segments[conditions])
+    else:
+        cross_entropy = torch.zeros(())
+    trainer.optimizer_g.zero_grad(set_to_none=True)
+    (adversarial + cross_entropy).backward()
+    trainer.optimizer_g.step()
+    trainer.average.update()
+    return adversarial.detach(), cross_entropy.detach()
 
 
 class WeightAverage:
