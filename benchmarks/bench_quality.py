@@ -82,16 +82,19 @@ def _adult() -> pd.DataFrame:
 
 def _diabetes() -> pd.DataFrame:
     path = SHARED / "diabetic_data.csv"
-    return _read_csv(path if path.is_file() else TEST_DATA / "diabetes_sample.csv",
-                     drop=("encounter_id", "patient_nbr"))
+    return _read_csv(
+        path if path.is_file() else TEST_DATA / "diabetes_sample.csv", drop=("encounter_id", "patient_nbr")
+    )
 
 
 DATASETS = {
-    "patients": Dataset("patients", lambda: patient_table().drop(columns="patient_id"),
-                        tuple(PATIENT_DISCRETE_COLUMNS)),
+    "patients": Dataset(
+        "patients", lambda: patient_table().drop(columns="patient_id"), tuple(PATIENT_DISCRETE_COLUMNS)
+    ),
     "adult": Dataset("adult", _adult, ()),
-    "diabetes": Dataset("diabetes", _diabetes,
-                        ("admission_type_id", "discharge_disposition_id", "admission_source_id")),
+    "diabetes": Dataset(
+        "diabetes", _diabetes, ("admission_type_id", "discharge_disposition_id", "admission_source_id")
+    ),
 }
 
 
@@ -104,18 +107,31 @@ def synthesize(dataset: Dataset, real: pd.DataFrame, seed: int) -> dict[str, pd.
     copula = generator.generate(n_samples=len(real))
 
     rng = np.random.default_rng(seed)
-    marginals = pd.DataFrame({name: real[name].to_numpy()[rng.permutation(len(real))] for name in real.columns})
+    marginals = pd.DataFrame(
+        {name: real[name].to_numpy()[rng.permutation(len(real))] for name in real.columns}
+    )
     return {"genesis-gaussian-copula": copula, "independent-marginals": marginals}
 
 
 def kinds_of(frame: pd.DataFrame, discrete: tuple[str, ...]) -> dict[str, str]:
     """Return each column's kind: numbers unless listed as discrete, text otherwise."""
-    return {name: "numeric" if pd.api.types.is_numeric_dtype(frame[name]) and name not in discrete
-            else "categorical" for name in frame.columns}
+    return {
+        name: "numeric"
+        if pd.api.types.is_numeric_dtype(frame[name]) and name not in discrete
+        else "categorical"
+        for name in frame.columns
+    }
 
 
-def run_pair(dataset: Dataset, method: str, real: pd.DataFrame, synthetic: pd.DataFrame,
-             sdmetrics_python: Path, out: Path, seed: int) -> dict:
+def run_pair(
+    dataset: Dataset,
+    method: str,
+    real: pd.DataFrame,
+    synthetic: pd.DataFrame,
+    sdmetrics_python: Path,
+    out: Path,
+    seed: int,
+) -> dict:
     """Score one pair with both tools and return the row of the results table."""
     folder = out / dataset.name / method
     folder.mkdir(parents=True, exist_ok=True)
@@ -129,8 +145,9 @@ def run_pair(dataset: Dataset, method: str, real: pd.DataFrame, synthetic: pd.Da
     categorical = [name for name, kind in kinds.items() if kind == "categorical"]
 
     start = time.perf_counter()
-    report = QualityEvaluator(real_read, synthetic_read, discrete_columns=categorical,
-                              random_state=seed).evaluate()
+    report = QualityEvaluator(
+        real_read, synthetic_read, discrete_columns=categorical, random_state=seed
+    ).evaluate()
     genesis_seconds = time.perf_counter() - start
     start = time.perf_counter()
     report.figures_svg()
@@ -139,22 +156,36 @@ def run_pair(dataset: Dataset, method: str, real: pd.DataFrame, synthetic: pd.Da
 
     scored = {name: kinds[name] for name in report.column_scores}
     job = folder / "sdmetrics_job.json"
-    job.write_text(json.dumps({"real": str(real_path), "synthetic": str(synthetic_path),
-                               "kinds": scored, "seed": seed}))
-    completed = subprocess.run([str(sdmetrics_python), str(BENCH_DIR / "sdmetrics_quality_runner.py"), str(job)],
-                               capture_output=True, text=True, check=True, cwd=BENCH_DIR)
+    job.write_text(
+        json.dumps({"real": str(real_path), "synthetic": str(synthetic_path), "kinds": scored, "seed": seed})
+    )
+    completed = subprocess.run(
+        [str(sdmetrics_python), str(BENCH_DIR / "sdmetrics_quality_runner.py"), str(job)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=BENCH_DIR,
+    )
     peer = json.loads(completed.stdout.strip().splitlines()[-1])
 
     return {
-        "dataset": dataset.name, "method": method, "rows": len(real), "columns": len(scored),
+        "dataset": dataset.name,
+        "method": method,
+        "rows": len(real),
+        "columns": len(scored),
         "skipped": report.skipped_columns,
         "genesis": {
-            "column_shapes": report.column_shapes_score, "fidelity": report.fidelity_score,
-            "pair_trends": report.correlation_score, "pair_trends_all": report.correlation_score_all_pairs,
-            "correlation_basis": report.correlation_basis, "utility": report.utility_score,
+            "column_shapes": report.column_shapes_score,
+            "fidelity": report.fidelity_score,
+            "pair_trends": report.correlation_score,
+            "pair_trends_all": report.correlation_score_all_pairs,
+            "correlation_basis": report.correlation_basis,
+            "utility": report.utility_score,
             "utility_targets": [entry["target"] for entry in report.utility["targets"]],
-            "detection_auc": report.detection_auc, "overall": report.overall_score,
-            "seconds": genesis_seconds, "figure_seconds": figure_seconds,
+            "detection_auc": report.detection_auc,
+            "overall": report.overall_score,
+            "seconds": genesis_seconds,
+            "figure_seconds": figure_seconds,
             "shapes_and_pairs_seconds": shapes_and_pairs_seconds,
         },
         "sdmetrics": peer,
@@ -162,9 +193,12 @@ def run_pair(dataset: Dataset, method: str, real: pd.DataFrame, synthetic: pd.Da
 
 
 def time_shapes_and_pairs(real: pd.DataFrame, synthetic: pd.DataFrame, column_scores: dict) -> float:
-    """Return the seconds genesis needs for what SDMetrics' QualityReport computes: column shapes and pair trends."""
+    """Return genesis's seconds for what SDMetrics' QualityReport computes: column shapes and pair trends."""
     start = time.perf_counter()
-    columns = [prepare_column(name, entry["kind"], real[name], synthetic[name]) for name, entry in column_scores.items()]
+    columns = [
+        prepare_column(name, entry["kind"], real[name], synthetic[name])
+        for name, entry in column_scores.items()
+    ]
     for column in columns:
         column_result(column)
     pair_results(columns)
@@ -173,7 +207,8 @@ def time_shapes_and_pairs(real: pd.DataFrame, synthetic: pd.DataFrame, column_sc
 
 def render(rows: list[dict]) -> str:
     lines = [
-        "| table | synthetic | rows x cols | shapes genesis / SDMetrics | pair trends (real trend) genesis / SDMetrics "
+        "| table | synthetic | rows x cols | shapes genesis / SDMetrics "
+        "| pair trends (real trend) genesis / SDMetrics "
         "| pair trends (all pairs) genesis / SDMetrics | genesis fidelity | utility | detection AUC "
         "| seconds genesis all / genesis shapes+pairs / SDMetrics |",
         "|---|---|---|---|---|---|---:|---:|---:|---|",
@@ -193,9 +228,14 @@ def render(rows: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", default="patients,adult,diabetes",
-                        help="comma-separated names from: " + ", ".join(DATASETS))
-    parser.add_argument("--seed", type=int, default=0, help="seed of the generator, the shuffles and the evaluator")
+    parser.add_argument(
+        "--datasets",
+        default="patients,adult,diabetes",
+        help="comma-separated names from: " + ", ".join(DATASETS),
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="seed of the generator, the shuffles and the evaluator"
+    )
     parser.add_argument("--out", type=Path, default=BENCH_DIR / "out" / "quality", help="output folder")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -210,18 +250,26 @@ def main(argv: list[str] | None = None) -> int:
         logger.info("%s: %d rows x %d columns; fitting gaussian_copula", name, *real.shape)
         for method, synthetic in synthesize(dataset, real, args.seed).items():
             logger.info("%s / %s: scoring", name, method)
-            document["rows"].append(run_pair(dataset, method, real, synthetic, sdmetrics_python, args.out, args.seed))
+            document["rows"].append(
+                run_pair(dataset, method, real, synthetic, sdmetrics_python, args.out, args.seed)
+            )
             (args.out / "bench_quality.json").write_text(json.dumps(document, indent=2, default=str))
 
     document["machine"]["load_average_at_end"] = os.getloadavg()
     (args.out / "bench_quality.json").write_text(json.dumps(document, indent=2, default=str))
     table = render(document["rows"])
     (args.out / "bench_quality.md").write_text(table + "\n")
-    print(table)
-    worst = max(abs(row["genesis"][ours] - row["sdmetrics"][theirs]) for row in document["rows"]
-                for ours, theirs in (("column_shapes", "column_shapes"), ("pair_trends", "column_pair_trends"),
-                                     ("pair_trends_all", "column_pair_trends_all_pairs")))
-    print(f"largest difference from SDMetrics: {worst:.4f} (tolerance {AGREEMENT_TOLERANCE})")
+    print(table)  # noqa: T201
+    worst = max(
+        abs(row["genesis"][ours] - row["sdmetrics"][theirs])
+        for row in document["rows"]
+        for ours, theirs in (
+            ("column_shapes", "column_shapes"),
+            ("pair_trends", "column_pair_trends"),
+            ("pair_trends_all", "column_pair_trends_all_pairs"),
+        )
+    )
+    print(f"largest difference from SDMetrics: {worst:.4f} (tolerance {AGREEMENT_TOLERANCE})")  # noqa: T201
     return 0
 
 

@@ -17,7 +17,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 from quality_tables import read_table, sdmetrics_metadata
 
 
@@ -45,14 +44,18 @@ def main(job_path: str) -> None:
 
     import sdmetrics
 
-    print(json.dumps({
-        "sdmetrics_version": sdmetrics.__version__,
-        "seconds": seconds,
-        "column_shapes": float(properties["Column Shapes"]),
-        "column_pair_trends": float(properties["Column Pair Trends"]),
-        "column_pair_trends_all_pairs": float(all_pairs_score),
-        "overall": float(report.get_score()),
-    }))
+    print(  # noqa: T201
+        json.dumps(
+            {
+                "sdmetrics_version": sdmetrics.__version__,
+                "seconds": seconds,
+                "column_shapes": float(properties["Column Shapes"]),
+                "column_pair_trends": float(properties["Column Pair Trends"]),
+                "column_pair_trends_all_pairs": float(all_pairs_score),
+                "overall": float(report.get_score()),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

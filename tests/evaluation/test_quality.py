@@ -58,7 +58,8 @@ def test_self_comparison_detection_near_half(self_report):
 
 def test_shuffled_copy_keeps_shapes_loses_trends(patients):
     report = QualityEvaluator(patients, shuffled_copy(patients, 1), random_state=0).evaluate(
-        target_column="condition")
+        target_column="condition"
+    )
 
     assert report.fidelity_score == pytest.approx(1.0)
     assert report.correlation_score < 0.85
@@ -69,7 +70,8 @@ def test_shuffled_copy_keeps_shapes_loses_trends(patients):
 
 def test_uniform_noise_scores_low(patients):
     report = QualityEvaluator(patients, uniform_noise(patients, 2), random_state=0).evaluate(
-        target_column="condition")
+        target_column="condition"
+    )
 
     assert report.fidelity_score < 0.2
     assert report.correlation_score < 0.6
@@ -146,8 +148,9 @@ def test_missing_share_difference_lowers_score(patients):
 def test_holdout_is_the_utility_test_set(patients):
     holdout = patient_table(500, random_state=4).drop(columns="patient_id")
 
-    with_holdout = QualityEvaluator(patients, patients.copy(), holdout_data=holdout,
-                                    random_state=0).evaluate(target_column="condition")
+    with_holdout = QualityEvaluator(patients, patients.copy(), holdout_data=holdout, random_state=0).evaluate(
+        target_column="condition"
+    )
     without = QualityEvaluator(patients, patients.copy(), random_state=0).evaluate(target_column="condition")
 
     assert with_holdout.utility["holdout_used"] is True
@@ -203,8 +206,11 @@ def test_report_class_is_exported():
 @pytest.mark.slow
 def test_generalized_release_compared_at_its_levels():
     data = patient_table(3_000, random_state=8).drop(columns="patient_id")
-    generator = SyntheticGenerator(method="gaussian_copula", random_state=0, privacy={
-        "k_anonymity": {"k": 5, "quasi_identifiers": ["age", "gender", "zip_code"]}})
+    generator = SyntheticGenerator(
+        method="gaussian_copula",
+        random_state=0,
+        privacy={"k_anonymity": {"k": 5, "quasi_identifiers": ["age", "gender", "zip_code"]}},
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         generator.fit(data, discrete_columns=list(PATIENT_DISCRETE_COLUMNS))

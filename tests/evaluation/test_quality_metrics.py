@@ -69,8 +69,13 @@ def test_datetime_compared_in_utc():
         (pd.Series([1, 2]), pd.Series([1, 2]), True, False, CATEGORICAL),
         (pd.Series([1, 2]), pd.Series(["50-54", "55-59"]), False, True, CATEGORICAL),
         (pd.Series([True, False]), pd.Series([True, True]), False, False, CATEGORICAL),
-        (pd.Series(pd.to_datetime(["2020-01-01"])), pd.Series(pd.to_datetime(["2021-01-01"])), False, False,
-         DATETIME),
+        (
+            pd.Series(pd.to_datetime(["2020-01-01"])),
+            pd.Series(pd.to_datetime(["2021-01-01"])),
+            False,
+            False,
+            DATETIME,
+        ),
     ],
 )
 def test_comparison_kind(real, synthetic, discrete, generalized, expected):
@@ -129,7 +134,9 @@ def test_constant_column_pair_is_undefined():
 
 def test_contingency_similarity_by_hand():
     first = prepare_column("a", CATEGORICAL, pd.Series(["x", "x", "y", "y"]), pd.Series(["x", "y", "x", "y"]))
-    second = prepare_column("b", CATEGORICAL, pd.Series(["p", "p", "q", "q"]), pd.Series(["p", "p", "q", "q"]))
+    second = prepare_column(
+        "b", CATEGORICAL, pd.Series(["p", "p", "q", "q"]), pd.Series(["p", "p", "q", "q"])
+    )
 
     [pair] = pair_results([first, second])
 

@@ -35,8 +35,13 @@ def svgs(report) -> dict[str, str]:
 
 
 def test_figures_svg_has_each_figure(svgs):
-    assert set(svgs) == {"Column scores", "Column distributions", "Column pair trends",
-                         "Correlation difference", "ML utility"}
+    assert set(svgs) == {
+        "Column scores",
+        "Column distributions",
+        "Column pair trends",
+        "Correlation difference",
+        "ML utility",
+    }
     for title, text in svgs.items():
         assert text.startswith("<svg"), title
         assert text.rstrip().endswith("</svg>"), title

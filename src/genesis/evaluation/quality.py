@@ -142,8 +142,10 @@ class QualityEvaluator:
             columns = _without_holdout_rows(columns, real, holdout)
         utility = quality_models.utility(columns, targets, chosen_by, stream(random_state, UTILITY_STREAM))
         if not utility.holdout_used:
-            warnings.append("No holdout was available, so utility was tested on real rows the generator "
-                            "was trained on, which flatters the synthetic model.")
+            warnings.append(
+                "No holdout was available, so utility was tested on real rows the generator "
+                "was trained on, which flatters the synthetic model."
+            )
         detection = quality_models.detection_auc(columns, stream(random_state, DETECTION_STREAM))
 
         fidelity = float(np.mean([entry["score"] for entry in column_scores.values()]))
@@ -165,8 +167,11 @@ class QualityEvaluator:
             skipped_columns=skipped,
             k=k,
             k_source=k_source,
-            rows={"real": len(self.real_data), "synthetic": len(self.synthetic_data),
-                  "holdout": 0 if holdout is None else len(holdout)},
+            rows={
+                "real": len(self.real_data),
+                "synthetic": len(self.synthetic_data),
+                "holdout": 0 if holdout is None else len(holdout),
+            },
             random_state=random_state if isinstance(random_state, int) else None,
             warnings=warnings,
             distributions={column.name: summarize_distribution(column, k) for column in columns},
@@ -176,22 +181,45 @@ class QualityEvaluator:
         for name in ("real_data", "synthetic_data"):
             frame = getattr(self, name)
             if not isinstance(frame, pd.DataFrame):
-                raise InvalidDataError(invalid_value(name, type(frame).__name__, "it must be a pandas DataFrame",
-                                                     "Pass the table as a DataFrame, e.g. pd.read_csv(path)."))
+                raise InvalidDataError(
+                    invalid_value(
+                        name,
+                        type(frame).__name__,
+                        "it must be a pandas DataFrame",
+                        "Pass the table as a DataFrame, e.g. pd.read_csv(path).",
+                    )
+                )
             if len(frame) == 0:
                 raise InvalidDataError(f"{name} has no rows. Pass a table with at least one row.")
         if self.holdout_data is not None and not isinstance(self.holdout_data, pd.DataFrame):
-            raise InvalidDataError(invalid_value("holdout_data", type(self.holdout_data).__name__,
-                                                 "it must be a pandas DataFrame or None",
-                                                 "Pass the holdout rows as a DataFrame."))
+            raise InvalidDataError(
+                invalid_value(
+                    "holdout_data",
+                    type(self.holdout_data).__name__,
+                    "it must be a pandas DataFrame or None",
+                    "Pass the holdout rows as a DataFrame.",
+                )
+            )
         k = self.k
         if k is not None and (isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1):
-            raise ConfigError(invalid_value("k", k, "it must be a positive integer or None",
-                                            "Pass e.g. k=10, or None to use the recorded k."))
+            raise ConfigError(
+                invalid_value(
+                    "k",
+                    k,
+                    "it must be a positive integer or None",
+                    "Pass e.g. k=10, or None to use the recorded k.",
+                )
+            )
         targets = self.max_utility_targets
         if isinstance(targets, bool) or not isinstance(targets, int | np.integer) or targets < 1:
-            raise ConfigError(invalid_value("max_utility_targets", targets, "it must be a positive integer",
-                                            "Pass e.g. max_utility_targets=3."))
+            raise ConfigError(
+                invalid_value(
+                    "max_utility_targets",
+                    targets,
+                    "it must be a positive integer",
+                    "Pass e.g. max_utility_targets=3.",
+                )
+            )
 
     def _holdout(self) -> tuple[pd.DataFrame | None, str]:
         if self.holdout_data is not None:
@@ -204,7 +232,7 @@ class QualityEvaluator:
     def _generalize(
         self, record: Mapping[str, Any] | None, holdout: pd.DataFrame | None
     ) -> tuple[pd.DataFrame, pd.DataFrame | None, list[str], int, str]:
-        """Write real (and holdout) quasi-identifiers at the recorded levels; return them with k and its source."""
+        """Write real and holdout quasi-identifiers at the recorded levels; return them, k and its source."""
         entry = (record or {}).get("k_anonymity")
         if self.k is not None:
             k, k_source = int(self.k), "k argument"
@@ -222,8 +250,12 @@ class QualityEvaluator:
         return real, holdout, generalized, k, k_source
 
     def _prepare(
-        self, real: pd.DataFrame, holdout: pd.DataFrame | None, record: Mapping[str, Any] | None,
-        generalized: list[str], warnings: list[str],
+        self,
+        real: pd.DataFrame,
+        holdout: pd.DataFrame | None,
+        record: Mapping[str, Any] | None,
+        generalized: list[str],
+        warnings: list[str],
     ) -> tuple[list[PreparedColumn], dict[str, str]]:
         """Choose the columns to score, give each a kind, and encode it; return them and the skipped ones."""
         synthetic = self.synthetic_data
@@ -231,8 +263,14 @@ class QualityEvaluator:
         identifiers = record_identifiers(record)
         unknown = sorted(set(self.discrete_columns or []) - set(real.columns))
         if unknown:
-            raise ConfigError(invalid_value("discrete_columns", unknown, "they are not columns of the real table",
-                                            f"Choose from {[str(name) for name in real.columns]}."))
+            raise ConfigError(
+                invalid_value(
+                    "discrete_columns",
+                    unknown,
+                    "they are not columns of the real table",
+                    f"Choose from {[str(name) for name in real.columns]}.",
+                )
+            )
 
         skipped: dict[str, str] = {}
         columns: list[PreparedColumn] = []
@@ -246,11 +284,15 @@ class QualityEvaluator:
             elif holdout is not None and name not in holdout.columns:
                 skipped[name] = "not in the holdout table"
             else:
-                kind = comparison_kind(real[name], synthetic[name], discrete=name in discrete,
-                                       generalized=name in generalized)
+                kind = comparison_kind(
+                    real[name], synthetic[name], discrete=name in discrete, generalized=name in generalized
+                )
                 _warn_mixed_types(name, kind, real[name], synthetic[name], warnings)
-                columns.append(prepare_column(name, kind, real[name], synthetic[name],
-                                              None if holdout is None else holdout[name]))
+                columns.append(
+                    prepare_column(
+                        name, kind, real[name], synthetic[name], None if holdout is None else holdout[name]
+                    )
+                )
         for name in synthetic.columns:
             if name not in real.columns:
                 skipped[name] = "not in the real table"
@@ -258,7 +300,8 @@ class QualityEvaluator:
         if not columns:
             raise InvalidDataError(
                 "The real and synthetic tables share no column that can be compared "
-                f"(real: {[str(c) for c in real.columns]}, synthetic: {[str(c) for c in synthetic.columns]}). "
+                f"(real: {[str(c) for c in real.columns]}, "
+                f"synthetic: {[str(c) for c in synthetic.columns]}). "
                 "Pass the real table the synthetic one was generated from."
             )
         return columns, skipped
@@ -269,23 +312,32 @@ class QualityEvaluator:
         names = [column.name for column in columns]
         if target_column is not None:
             if target_column not in names:
-                raise ConfigError(invalid_value("target_column", target_column,
-                                                "it must be a scored column of both tables",
-                                                f"Choose one of {[str(name) for name in names]}."))
+                raise ConfigError(
+                    invalid_value(
+                        "target_column",
+                        target_column,
+                        "it must be a scored column of both tables",
+                        f"Choose one of {[str(name) for name in names]}.",
+                    )
+                )
             return [target_column], "target_column argument"
         if len(columns) < 2:
-            raise InvalidDataError("Utility needs at least two scored columns (a target and a feature); "
-                                   f"the tables share only {names}.")
+            raise InvalidDataError(
+                "Utility needs at least two scored columns (a target and a feature); "
+                f"the tables share only {names}."
+            )
         targets = quality_models.default_targets(columns, pairs, self.max_utility_targets)
         if not targets:
             targets = names[: self.max_utility_targets]
             return targets, "first columns in table order (no column fits the default target rules)"
-        return targets, (f"the {len(targets)} columns with the strongest mean real trend to the other "
-                         "columns (no target_column given)")
+        return targets, (
+            f"the {len(targets)} columns with the strongest mean real trend to the other "
+            "columns (no target_column given)"
+        )
 
 
 def _correlation_scores(pairs: Sequence[dict[str, Any]], warnings: list[str]) -> tuple[float, float, str]:
-    """Return the pair-trend score over pairs with a real trend, over all pairs, and which one the first is."""
+    """Return the pair-trend score over pairs with a real trend, over all pairs, and the first one's basis."""
     defined = [pair for pair in pairs if pair["score"] is not None]
     if not defined:
         warnings.append("No column pair has a defined trend score, so the correlation score is set to 1.")
@@ -319,9 +371,13 @@ def _replace_real(column: PreparedColumn, keep: np.ndarray) -> PreparedColumn:
     return replace(column, real=column.real[keep], pair_real=column.pair_real[keep])
 
 
-def _warn_mixed_types(name: str, kind: str, real: pd.Series, synthetic: pd.Series, warnings: list[str]) -> None:
+def _warn_mixed_types(
+    name: str, kind: str, real: pd.Series, synthetic: pd.Series, warnings: list[str]
+) -> None:
     real_is_number = pd.api.types.is_numeric_dtype(real.dtype)
     if kind == "categorical" and real_is_number != pd.api.types.is_numeric_dtype(synthetic.dtype):
-        warnings.append(f"Column {name!r} holds numbers in one table and text in the other, so it is compared "
-                        "as text. If the synthetic values are generalized (bands, ZIP3), keep the release "
-                        "record on the frame or generalize the real table the same way.")
+        warnings.append(
+            f"Column {name!r} holds numbers in one table and text in the other, so it is compared "
+            "as text. If the synthetic values are generalized (bands, ZIP3), keep the release "
+            "record on the frame or generalize the real table the same way."
+        )

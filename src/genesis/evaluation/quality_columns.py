@@ -77,9 +77,7 @@ class PreparedColumn:
         return _missing_share(self.real, self.kind), _missing_share(self.synthetic, self.kind)
 
 
-def comparison_kind(
-    real: pd.Series, synthetic: pd.Series, *, discrete: bool, generalized: bool
-) -> str:
+def comparison_kind(real: pd.Series, synthetic: pd.Series, *, discrete: bool, generalized: bool) -> str:
     """Return the kind both columns are compared as.
 
     A column is categorical when the caller lists it as discrete, when it is a
@@ -107,7 +105,7 @@ def looks_like_identifier(real: pd.Series) -> bool:
 def prepare_column(
     name: str, kind: str, real: pd.Series, synthetic: pd.Series, holdout: pd.Series | None = None
 ) -> PreparedColumn:
-    """Encode one column of both tables, and of the holdout when given, for the metrics (see `PreparedColumn`)."""
+    """Encode one column of both tables, and of the holdout when given (see `PreparedColumn`)."""
     if kind == CATEGORICAL:
         sides = [real, synthetic] if holdout is None else [real, synthetic, holdout]
         codes, categories = _encode_categories(sides)
@@ -115,17 +113,34 @@ def prepare_column(
         pair_real = np.where(codes[0] < 0, missing_code, codes[0])
         pair_synthetic = np.where(codes[1] < 0, missing_code, codes[1])
         holdout_codes = None if holdout is None else codes[2]
-        return PreparedColumn(name, kind, codes[0], codes[1], categories, holdout_codes,
-                              pair_real, pair_synthetic, missing_code + 1)
+        return PreparedColumn(
+            name,
+            kind,
+            codes[0],
+            codes[1],
+            categories,
+            holdout_codes,
+            pair_real,
+            pair_synthetic,
+            missing_code + 1,
+        )
 
     to_float = _datetime_to_float if kind == DATETIME else _number_to_float
     real_values = to_float(real)
     synthetic_values = to_float(synthetic)
     holdout_values = None if holdout is None else to_float(holdout)
     edges = _bin_edges(real_values)
-    return PreparedColumn(name, kind, real_values, synthetic_values, (), holdout_values,
-                          _bin_codes(real_values, edges), _bin_codes(synthetic_values, edges),
-                          PAIR_BINS + 3)
+    return PreparedColumn(
+        name,
+        kind,
+        real_values,
+        synthetic_values,
+        (),
+        holdout_values,
+        _bin_codes(real_values, edges),
+        _bin_codes(synthetic_values, edges),
+        PAIR_BINS + 3,
+    )
 
 
 def shape_score(column: PreparedColumn) -> float:
@@ -171,7 +186,11 @@ def column_result(column: PreparedColumn) -> dict[str, Any]:
 
 
 def declared_categorical(record: Mapping[str, Any] | None, discrete_columns: Sequence[str]) -> set[str]:
-    """Return the columns to compare as categories: the caller's list plus those the release record's schema calls categorical."""
+    """Return the columns to compare as categories.
+
+    These are the caller's list plus the columns that the release record's
+    schema marks as categorical or boolean.
+    """
     names = set(discrete_columns)
     schema = (record or {}).get("schema") or {}
     for entry in schema.get("columns", []):
@@ -196,7 +215,9 @@ def _encode_categories(sides: Sequence[pd.Series]) -> tuple[list[np.ndarray], tu
     codes, labels = pd.factorize(joined, use_na_sentinel=True)
     codes = codes.astype(np.int64)
     bounds = np.cumsum([0] + [len(side) for side in sides])
-    return [codes[start:stop] for start, stop in itertools.pairwise(bounds)], tuple(str(label) for label in labels)
+    return [codes[start:stop] for start, stop in itertools.pairwise(bounds)], tuple(
+        str(label) for label in labels
+    )
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -229,7 +250,10 @@ def _bin_edges(real_values: np.ndarray) -> np.ndarray:
 
 
 def _bin_codes(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Return 0 below the real range, 1..PAIR_BINS inside it (the maximum in the last bin), then above, then missing."""
+    """Return bin codes: 0 below the real range, 1..PAIR_BINS inside it, then above it, then missing.
+
+    The real maximum goes into the last bin inside the range.
+    """
     codes = np.digitize(values, edges).astype(np.int64)
     codes[values == edges[-1]] = PAIR_BINS
     codes[np.isnan(values)] = PAIR_BINS + 2

@@ -9,7 +9,7 @@ on synthetic, test on real" comparison). For each target column:
 both scored on the same real test rows: the holdout when there is one,
 otherwise a held-out part of the real table. Without a holdout the
 generator has seen those test rows, which flatters the synthetic model;
-`UtilityResult.holdout_used` says which case applies. The score is the
+`UtilityResult.holdout_used` records which case applies. The score is the
 macro-averaged F1 for a categorical target and R² (clipped at 0) for a
 numeric one.
 
@@ -53,7 +53,10 @@ MAX_DETECTION_ROWS = 5_000
 DETECTION_FOLDS = 3
 
 MAX_MODEL_CATEGORIES = 250
-"""Categories kept per categorical feature; rarer ones share one code (HistGradientBoosting takes at most 255)."""
+"""Categories kept per categorical feature; rarer ones share one code.
+
+HistGradientBoosting accepts at most 255 categories per feature.
+"""
 
 MAX_TARGET_CLASSES = 50
 """A categorical column with more classes than this is not chosen as a default target."""
@@ -105,8 +108,9 @@ class UtilityResult:
         return {
             "score": self.score,
             "holdout_used": self.holdout_used,
-            "test_data": "holdout" if self.holdout_used else
-                         f"{TEST_SHARE:.0%} of the real rows held out (the generator saw them)",
+            "test_data": "holdout"
+            if self.holdout_used
+            else f"{TEST_SHARE:.0%} of the real rows held out (the generator saw them)",
             "target_chosen_by": self.target_chosen_by,
             "model": self.model,
             "targets": [target.to_dict() for target in self.targets],
@@ -114,7 +118,9 @@ class UtilityResult:
 
 
 def utility(
-    columns: Sequence[PreparedColumn], targets: Sequence[str], target_chosen_by: str,
+    columns: Sequence[PreparedColumn],
+    targets: Sequence[str],
+    target_chosen_by: str,
     rng: np.random.Generator,
 ) -> UtilityResult:
     """Compute the utility of each target column and their mean."""
@@ -129,7 +135,9 @@ def utility(
     )
 
 
-def default_targets(columns: Sequence[PreparedColumn], pairs: Sequence[dict[str, Any]], limit: int) -> list[str]:
+def default_targets(
+    columns: Sequence[PreparedColumn], pairs: Sequence[dict[str, Any]], limit: int
+) -> list[str]:
     """Choose up to `limit` targets: the eligible columns with the strongest mean real trend to the others.
 
     A column whose values the other columns barely predict gives a ratio of
@@ -151,14 +159,17 @@ def detection_auc(columns: Sequence[PreparedColumn], rng: np.random.Generator) -
     """Return the cross-validated ROC AUC of a classifier telling real rows from synthetic rows."""
     real_rows = _sample_rows(columns[0].real.size, MAX_DETECTION_ROWS, rng)
     synthetic_rows = _sample_rows(columns[0].synthetic.size, MAX_DETECTION_ROWS, rng)
-    features = np.vstack([
-        _feature_matrix(columns, "real", real_rows),
-        _feature_matrix(columns, "synthetic", synthetic_rows),
-    ])
+    features = np.vstack(
+        [
+            _feature_matrix(columns, "real", real_rows),
+            _feature_matrix(columns, "synthetic", synthetic_rows),
+        ]
+    )
     labels = np.concatenate([np.zeros(real_rows.size), np.ones(synthetic_rows.size)])
 
     model = HistGradientBoostingClassifier(
-        max_iter=MODEL_ITERATIONS, categorical_features=_categorical_mask(columns),
+        max_iter=MODEL_ITERATIONS,
+        categorical_features=_categorical_mask(columns),
         random_state=_seed(rng),
     )
     # Identical rows share a fold: a copy with the opposite label in the training
@@ -198,8 +209,17 @@ def _target_utility(
         test_rows, real_pool = np.sort(shuffled[:n_test]), shuffled[n_test:]
     n_train = min(MAX_TRAIN_ROWS, real_pool.size, synthetic_present.size)
     if n_train < 2 or test_rows.size < 2:
-        return TargetUtility(target, task, _metric_name(task), 0.0, 0.0, 0.0, n_train, int(test_rows.size),
-                             "too few rows with a value in the target to train and test a model")
+        return TargetUtility(
+            target,
+            task,
+            _metric_name(task),
+            0.0,
+            0.0,
+            0.0,
+            n_train,
+            int(test_rows.size),
+            "too few rows with a value in the target to train and test a model",
+        )
     real_train = _sample_from(real_pool, n_train, rng)
     synthetic_train = _sample_from(synthetic_present, n_train, rng)
 
@@ -207,50 +227,90 @@ def _target_utility(
     test_x = _feature_matrix(features, test_side, test_rows)
     test_y = getattr(target_column, test_side)[test_rows]
     seed = _seed(rng)
-    score_real = _train_and_score(task, features, "real", real_train, target_column.real[real_train],
-                                  test_x, test_y, seed)
-    score_synthetic = _train_and_score(task, features, "synthetic", synthetic_train,
-                                       target_column.synthetic[synthetic_train], test_x, test_y, seed)
+    score_real = _train_and_score(
+        task, features, "real", real_train, target_column.real[real_train], test_x, test_y, seed
+    )
+    score_synthetic = _train_and_score(
+        task,
+        features,
+        "synthetic",
+        synthetic_train,
+        target_column.synthetic[synthetic_train],
+        test_x,
+        test_y,
+        seed,
+    )
 
     note = None
     if score_real > 0:
         ratio = min(1.0, score_synthetic / score_real)
     else:
         ratio = 1.0
-        note = "the model trained on real rows predicts this target no better than chance, so the ratio is set to 1"
-    return TargetUtility(target, task, _metric_name(task), score_real, score_synthetic, ratio,
-                         int(n_train), int(test_rows.size), note)
+        note = ("the model trained on real rows predicts this target no better than chance, "
+                "so the ratio is set to 1")
+    return TargetUtility(
+        target,
+        task,
+        _metric_name(task),
+        score_real,
+        score_synthetic,
+        ratio,
+        int(n_train),
+        int(test_rows.size),
+        note,
+    )
 
 
 def _train_and_score(
-    task: str, features: Sequence[PreparedColumn], side: str, rows: np.ndarray, target: np.ndarray,
-    test_x: np.ndarray, test_y: np.ndarray, seed: int,
+    task: str,
+    features: Sequence[PreparedColumn],
+    side: str,
+    rows: np.ndarray,
+    target: np.ndarray,
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    seed: int,
 ) -> float:
     with threadpool_limits(limits=MODEL_THREADS, user_api="openmp"):
-        return _fit_and_score(task, _feature_matrix(features, side, rows), target, test_x, test_y,
-                              _categorical_mask(features), seed)
+        return _fit_and_score(
+            task,
+            _feature_matrix(features, side, rows),
+            target,
+            test_x,
+            test_y,
+            _categorical_mask(features),
+            seed,
+        )
 
 
 def _fit_and_score(
-    task: str, train_x: np.ndarray, target: np.ndarray, test_x: np.ndarray, test_y: np.ndarray,
-    mask: np.ndarray, seed: int,
+    task: str,
+    train_x: np.ndarray,
+    target: np.ndarray,
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    mask: np.ndarray,
+    seed: int,
 ) -> float:
     if task == "classification":
         if np.unique(target).size < 2:
             predicted = np.full(test_y.shape, target[0])
         else:
-            model = HistGradientBoostingClassifier(max_iter=MODEL_ITERATIONS, categorical_features=mask,
-                                                   random_state=seed)
+            model = HistGradientBoostingClassifier(
+                max_iter=MODEL_ITERATIONS, categorical_features=mask, random_state=seed
+            )
             predicted = model.fit(train_x, target).predict(test_x)
         return float(f1_score(test_y, predicted, labels=np.unique(test_y), average="macro", zero_division=0))
 
-    model = HistGradientBoostingRegressor(max_iter=MODEL_ITERATIONS, categorical_features=mask, random_state=seed)
+    model = HistGradientBoostingRegressor(
+        max_iter=MODEL_ITERATIONS, categorical_features=mask, random_state=seed
+    )
     predicted = model.fit(train_x, target).predict(test_x)
     return float(max(0.0, r2_score(test_y, predicted)))
 
 
 def _feature_matrix(columns: Sequence[PreparedColumn], side: str, rows: np.ndarray) -> np.ndarray:
-    """Stack the columns of one side into a float matrix: values, or category codes capped at `MAX_MODEL_CATEGORIES`."""
+    """Stack the columns of one side into a float matrix of values or capped category ranks."""
     if not columns:
         return np.zeros((rows.size, 1))
     matrix = np.empty((rows.size, len(columns)), dtype=np.float64)

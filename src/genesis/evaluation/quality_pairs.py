@@ -117,7 +117,7 @@ def _joint_counts(first: PreparedColumn, second: PreparedColumn) -> tuple[np.nda
     else:
         cells, inverse = np.unique(np.concatenate([real_cells, synthetic_cells]), return_inverse=True)
         real_counts = np.bincount(inverse[: real_cells.size], minlength=cells.size)
-        synthetic_counts = np.bincount(inverse[real_cells.size:], minlength=cells.size)
+        synthetic_counts = np.bincount(inverse[real_cells.size :], minlength=cells.size)
     return cells, real_counts.astype(np.float64), synthetic_counts.astype(np.float64)
 
 

@@ -71,7 +71,7 @@ def figure_to_svg(figure: Figure) -> str:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "genesis"}):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _summarize_histogram(column: PreparedColumn, k: int) -> dict[str, Any]:
@@ -107,10 +107,12 @@ def _histogram_edges(real: np.ndarray, low: float, high: float, kind: str) -> np
 
 
 def _summarize_categories(column: PreparedColumn, k: int) -> dict[str, Any]:
-    """Bar shares of the most common real categories; rare ones (fewer than k real rows) merge into "other"."""
+    """Return bar shares of the most common real categories; those under k real rows merge into "other"."""
     n_codes = len(column.categories) + 1
     real_counts = np.bincount(np.where(column.real < 0, n_codes - 1, column.real), minlength=n_codes)
-    synthetic_counts = np.bincount(np.where(column.synthetic < 0, n_codes - 1, column.synthetic), minlength=n_codes)
+    synthetic_counts = np.bincount(
+        np.where(column.synthetic < 0, n_codes - 1, column.synthetic), minlength=n_codes
+    )
     labels = [*column.categories, "(missing)"]
 
     order = np.argsort(-real_counts, kind="stable")
@@ -167,8 +169,11 @@ def _distributions_figure(report: QualityReport) -> Figure:
         axes.tick_params(labelsize=7)
     if names:
         figure.axes[0].legend(fontsize=7)
-    figure.suptitle(f"Real and synthetic distributions (real cells under {report.k} rows withheld; "
-                    "numeric axes cut at the real 1st-99th percentiles)", fontsize=9)
+    figure.suptitle(
+        f"Real and synthetic distributions (real cells under {report.k} rows withheld; "
+        "numeric axes cut at the real 1st-99th percentiles)",
+        fontsize=9,
+    )
     figure.tight_layout()
     return figure
 
@@ -183,7 +188,9 @@ def _draw_histogram(axes: Any, summary: dict[str, Any]) -> None:
         axes.xaxis_date()
     real = np.array([np.nan if value is None else value for value in summary["real"]])
     axes.stairs(np.nan_to_num(real), edges, color=REAL_COLOR, fill=True, alpha=0.45, label="real")
-    axes.stairs(np.asarray(summary["synthetic"]), edges, color=SYNTHETIC_COLOR, linewidth=1.5, label="synthetic")
+    axes.stairs(
+        np.asarray(summary["synthetic"]), edges, color=SYNTHETIC_COLOR, linewidth=1.5, label="synthetic"
+    )
     axes.set_ylabel("share of rows", fontsize=7)
 
 
@@ -255,10 +262,20 @@ def _utility_figure(report: QualityReport) -> Figure:
     positions = np.arange(len(targets))
     figure = Figure(figsize=(max(4.0, 1.6 * len(targets) + 2), 3.2))
     axes = figure.add_subplot()
-    axes.bar(positions - 0.2, [entry["score_real"] for entry in targets], width=0.4,
-             color=REAL_COLOR, label="trained on real")
-    axes.bar(positions + 0.2, [entry["score_synthetic"] for entry in targets], width=0.4,
-             color=SYNTHETIC_COLOR, label="trained on synthetic")
+    axes.bar(
+        positions - 0.2,
+        [entry["score_real"] for entry in targets],
+        width=0.4,
+        color=REAL_COLOR,
+        label="trained on real",
+    )
+    axes.bar(
+        positions + 0.2,
+        [entry["score_synthetic"] for entry in targets],
+        width=0.4,
+        color=SYNTHETIC_COLOR,
+        label="trained on synthetic",
+    )
     axes.set_xticks(positions, [f"{entry['target']}\n({entry['metric']})" for entry in targets], fontsize=8)
     axes.set_ylim(0, 1)
     axes.set_ylabel("score on real test rows")

@@ -120,7 +120,8 @@ class QualityReport:
         lines = [
             "Synthetic data quality",
             f"  Overall score:            {self.overall_score:.1%}",
-            f"  Statistical fidelity:     {self.fidelity_score:.1%}  (column shapes {self.column_shapes_score:.1%})",
+            f"  Statistical fidelity:     {self.fidelity_score:.1%}  "
+            f"(column shapes {self.column_shapes_score:.1%})",
             f"  Correlation preservation: {self.correlation_score:.1%}  ({self.correlation_basis}; "
             f"all pairs {self.correlation_score_all_pairs:.1%})",
             f"  ML utility:               {self.utility_score:.1%}  ({self._utility_summary()})",
@@ -133,7 +134,9 @@ class QualityReport:
         if self.generalized_columns:
             lines.append(f"  Compared at the recorded generalization: {', '.join(self.generalized_columns)}")
         if self.skipped_columns:
-            lines.append(f"  Not scored: {', '.join(f'{name} ({why})' for name, why in self.skipped_columns.items())}")
+            lines.append(
+                f"  Not scored: {', '.join(f'{name} ({why})' for name, why in self.skipped_columns.items())}"
+            )
         lines += [f"  Note: {text}" for text in self.warnings]
         return "\n".join(lines)
 
@@ -145,8 +148,10 @@ class QualityReport:
             ("ML utility", f"{self.utility_score:.1%} ({self._utility_summary()})"),
             ("Detection AUC", f"{self.detection_auc:.3f} (0.5 = indistinguishable)"),
         ]
-        rows = "".join(f"<tr><th style='text-align:left'>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>"
-                       for name, value in scores)
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(name)}</th><td>{html.escape(value)}</td></tr>"
+            for name, value in scores
+        )
         columns = "".join(
             f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(entry['metric'])}</td>"
             f"<td>{entry['shape_score']:.3f}</td><td>{entry['missing_share_real']:.1%} / "
@@ -158,10 +163,9 @@ class QualityReport:
             "<div><h4>Synthetic data quality</h4>"
             f"<table>{rows}</table>"
             "<details><summary>Per-column scores</summary><table>"
-            "<tr><th>column</th><th>metric</th><th>shape</th><th>missing real / synthetic</th><th>score</th></tr>"
-            f"{columns}</table></details>"
-            + (f"<ul>{notes}</ul>" if notes else "")
-            + "</div>"
+            "<tr><th>column</th><th>metric</th><th>shape</th>"
+            "<th>missing real / synthetic</th><th>score</th></tr>"
+            f"{columns}</table></details>" + (f"<ul>{notes}</ul>" if notes else "") + "</div>"
         )
 
     def plot(self) -> dict[str, Any]:
