@@ -3,6 +3,7 @@
 import json
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,8 @@ from genesis import QualityEvaluator, QualityReport, SyntheticGenerator
 from genesis.datasets import PATIENT_DISCRETE_COLUMNS, patient_table
 from genesis.errors import ConfigError, InvalidDataError
 from genesis.evaluation.quality_report import QualityReport as ReportClass
+
+SHARED_DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 @pytest.fixture(scope="module")
@@ -226,3 +229,35 @@ def test_generalized_release_compared_at_its_levels():
     assert report.utility["holdout_source"] == "kept in memory by SyntheticGenerator.fit"
     assert report.k == 5
     assert not math.isnan(report.overall_score)
+
+
+def test_every_column_kind_with_missing_values(mixed_table):
+    synthetic = mixed_table.sample(frac=1.0, random_state=1).reset_index(drop=True)
+
+    report = QualityEvaluator(mixed_table, synthetic, k=2, random_state=0).evaluate(
+        target_column="blood_type"
+    )
+
+    kinds = {name: entry["kind"] for name, entry in report.column_scores.items()}
+    assert kinds["admitted"] == "datetime"
+    assert kinds["visits"] == "numeric"
+    assert kinds["smoker"] == "categorical"
+    assert report.column_scores["weight"]["missing_share_real"] == pytest.approx(1 / 40)
+    assert report.fidelity_score == pytest.approx(1.0)
+    assert "Column distributions" in report.figures_svg()
+
+
+@pytest.mark.datasets
+@pytest.mark.slow
+def test_adult_against_shuffled_copy():
+    path = SHARED_DATASETS / "adult.csv"
+    if not path.is_file():
+        pytest.skip(f"shared dataset adult.csv not found at {path}")
+    real = pd.read_csv(path, keep_default_na=False)
+
+    report = QualityEvaluator(real, shuffled_copy(real, 3), random_state=0).evaluate(target_column="income")
+
+    assert report.fidelity_score == pytest.approx(1.0)
+    assert report.correlation_score < 0.8
+    assert report.utility["targets"][0]["task"] == "classification"
+    assert report.utility_score < 0.7
