@@ -11,6 +11,8 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.1.0"
 
+from genesis.evaluation.quality import QualityEvaluator  # noqa: E402
+from genesis.evaluation.quality_report import QualityReport  # noqa: E402
 from genesis.synthesizer import SyntheticGenerator  # noqa: E402
 
-__all__ = ["SyntheticGenerator", "__version__"]
+__all__ = ["QualityEvaluator", "QualityReport", "SyntheticGenerator", "__version__"]

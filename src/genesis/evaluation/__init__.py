@@ -1,0 +1,1 @@
+"""Evaluation of synthetic tables: privacy audit, attacks and quality."""
