@@ -96,3 +96,19 @@ def safe_harbor_table() -> pd.DataFrame:
     fresh = patient_table(1_500, random_state=12).drop(columns=["patient_id"])
     generalized, _ = anonymize(fresh, ["age", "gender", "zip_code"], 5, rng=0)
     return generalized.reset_index(drop=True)
+
+
+@pytest.fixture(scope="session")
+def canary() -> str:
+    return CANARY
+
+
+@pytest.fixture(scope="session")
+def make_audit():
+    """The `stub_audit` factory, as a fixture so tests need not import from conftest."""
+    return stub_audit
+
+
+@pytest.fixture(scope="session")
+def quality_stub() -> StubQualityReport:
+    return StubQualityReport()

@@ -20,7 +20,7 @@ from genesis import release
 from genesis.compliance.checks import FAIL, Check
 from genesis.compliance.evidence import AssessmentEvidence, measured_risks
 from genesis.compliance.fingerprint import configuration_fingerprint, count_copied_rows
-from genesis.compliance.frameworks import FRAMEWORK_TITLES, ComplianceFramework, framework_sections
+from genesis.compliance.frameworks import ComplianceFramework, framework_sections
 from genesis.compliance.provenance import (
     NO_RECORD,
     dp_summary,
@@ -118,7 +118,7 @@ class PrivacyCertificate:
         quality = self._quality()
         report = ComplianceReport(
             framework=framework.value,
-            title=FRAMEWORK_TITLES[framework],
+            title=framework.document_title,
             organization=organization,
             data_description=data_description,
             purpose=purpose,
@@ -133,7 +133,8 @@ class PrivacyCertificate:
             quality=quality,
             differential_privacy=dp_summary(record),
             generalization=generalization_summary(record),
-            fingerprints=fingerprint_block(self.real_data, self.synthetic_data, configuration_fingerprint(record)),
+            fingerprints=fingerprint_block(self.real_data, self.synthetic_data,
+                                           configuration_fingerprint(record)),
             software=software_versions(),
             seeds=seeds(record, self.random_state),
             limitations=self._limitations(evidence, quality),
@@ -189,7 +190,8 @@ class PrivacyCertificate:
             try:
                 from genesis.evaluation.quality import QualityEvaluator
             except ImportError:
-                logger.warning("genesis.evaluation.quality is not available; the report has no quality section")
+                logger.warning("genesis.evaluation.quality is not available; the report has no quality "
+                               "section")
                 return None
             self.quality_report = QualityEvaluator(self.real_data, self.synthetic_data,
                                                    holdout_data=self.holdout_data,
@@ -214,7 +216,7 @@ def recommendation(checks: Sequence[Check]) -> str:
     """Join the fixes of the failed automated checks; without failures, name what is left to a person."""
     failed = [c for c in checks if c.automated and c.status == FAIL and c.recommendation]
     failed.sort(key=lambda c: not c.id.endswith("exact_copies"))  # copied rows first: they block any release
-    fixes = list(dict.fromkeys(c.recommendation for c in failed))
+    fixes = list(dict.fromkeys(c.recommendation or "" for c in failed))
     if fixes:
         return "; ".join(fixes) + "."
     open_items = [c.title for c in checks if not c.automated]

@@ -33,11 +33,11 @@ class Check:
     status: str
     """One of `STATUSES`."""
     evidence: str
-    """What was found, in words and counts."""
+    """The findings, in words and counts."""
     method: str
-    """How the evidence was computed, or why software cannot compute it."""
+    """The computation behind the evidence, or the reason software cannot compute it."""
     recommendation: str | None = None
-    """What to change when the check fails; None otherwise."""
+    """The change that fixes a failed check; None when the check did not fail."""
     automated: bool = True
     """False for items a person must attest to or decide."""
     value: float | None = None

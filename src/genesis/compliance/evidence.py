@@ -78,7 +78,7 @@ class AssessmentEvidence:
     n_real: int
     n_synthetic: int
     assumptions: tuple[str, ...] = ()
-    """What the assessment assumed because the release record did not say it."""
+    """Assumptions the assessment made because the release record was missing."""
 
     @property
     def reidentification_risk(self) -> float:

@@ -31,7 +31,8 @@ class ComplianceFramework(str, Enum):
         return self.value
 
     @property
-    def title(self) -> str:
+    def document_title(self) -> str:
+        """Title of the assessment document for this framework."""
         return FRAMEWORK_TITLES[self]
 
     @classmethod

@@ -4,10 +4,10 @@ Recital 26 GDPR puts anonymous information outside the Regulation: information t
 does not relate to an identified or identifiable person, where identifiability is
 judged by "all the means reasonably likely to be used", considering costs, time,
 the technology available and its development. The Article 29 Working Party's
-Opinion 05/2014 on Anonymisation Techniques (WP216, adopted 10 April 2014) asks of
-an anonymised data set whether it is still possible to single out an individual,
-to link records relating to an individual, and to infer information about an
-individual. Each criterion is mapped here to the audit's measured risk for it.
+Opinion 05/2014 on Anonymisation Techniques (WP216, adopted 10 April 2014) tests
+an anonymised data set by three criteria: whether it is still possible to single
+out an individual, to link records relating to an individual, and to infer
+information about an individual. Each criterion is mapped here to the audit's measured risk for it.
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def gdpr_sections(evidence: AssessmentEvidence) -> list[Section]:
 
     checks = [direct_identifiers_check(evidence, "gdpr.direct_identifiers", OPINION),
               copies_check(evidence, "gdpr.exact_copies", OPINION)]
-    for key, name, definition in CRITERIA:
+    for key, name, _ in CRITERIA:
         risk = evidence.risks.get(key)
         if risk is not None:
             checks.append(risk_check(risk, f"gdpr.{key}", OPINION, title=f"{name}: {risk.label.lower()}"))

@@ -8,8 +8,9 @@
   table and lists the rest for attestation.
 * Expert Determination, (b)(1): a person with appropriate knowledge of generally
   accepted statistical and scientific methods determines that the risk is very
-  small that an anticipated recipient could identify anyone, alone or with other
-  reasonably available information, and documents the methods and results. The
+  small that an anticipated recipient could identify anyone. The recipient may use
+  the information alone or with other reasonably available information. The expert
+  documents the methods and results. The
   software cannot make that determination; it supplies the measured risks as
   evidence and leaves the signature block empty.
 """
@@ -74,7 +75,8 @@ def expert_determination_section(evidence: AssessmentEvidence) -> Section:
         copies_check(evidence, "hipaa.expert.exact_copies", EXPERT_REFERENCE),
         *metric_checks(evidence, "hipaa.expert", EXPERT_REFERENCE),
         attestation(
-            "hipaa.expert.determination", "Determination that the risk is very small", "45 CFR 164.514(b)(1)(i)",
+            "hipaa.expert.determination", "Determination that the risk is very small",
+            "45 CFR 164.514(b)(1)(i)",
             "A qualified expert, applying generally accepted statistical and scientific principles and "
             "methods, determines that the risk is very small that the information could be used, alone or "
             "in combination with other reasonably available information, by an anticipated recipient to "

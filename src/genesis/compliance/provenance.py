@@ -1,7 +1,7 @@
 """How the released table was made, read from its release record: DP ledger, generalization, seeds, versions.
 
 When the synthetic table carries no release record (a CSV from elsewhere), every
-summary says so and states what the assessment assumed instead.
+summary states that and what the assessment assumed instead.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import platform
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-NO_RECORD = ("The synthetic table carries no release record, so the assessment assumed that no differential "
-             "privacy and no generalization were applied and that the generator and its settings are unknown.")
+NO_RECORD = ("The synthetic table carries no release record, so the assessment assumed that no "
+             "differential privacy and no generalization were applied and that the generator and its "
+             "settings are unknown.")
 
 ALWAYS_OUTSIDE_DP = (
     "This assessment, the privacy audit and the quality evaluation read the real table without differential "
@@ -32,7 +33,8 @@ def dp_summary(record: dict[str, Any] | None) -> dict[str, Any]:
         return {"applied": False,
                 "statement": "No differential privacy: the generator was trained on the real rows without a "
                              "privacy budget, so no step is covered by a DP guarantee.",
-                "covered": [], "not_covered": ["training of the generator on the real rows", ALWAYS_OUTSIDE_DP]}
+                "covered": [],
+                "not_covered": ["training of the generator on the real rows", ALWAYS_OUTSIDE_DP]}
 
     covered = [f"{event['mechanism']}: {event['measured']}" for event in ledger.get("events", [])]
     not_covered = [ALWAYS_OUTSIDE_DP]
@@ -51,8 +53,9 @@ def dp_summary(record: dict[str, Any] | None) -> dict[str, Any]:
     budget = ledger["budget"]
     return {
         "applied": True,
-        "statement": (f"(epsilon, delta)-DP with epsilon {spent['epsilon']:.4g} and delta {spent['delta']:.3g} "
-                      f"spent of a budget of epsilon {budget['epsilon']:.4g} and delta {budget['delta']:.3g}, "
+        "statement": (f"(epsilon, delta)-DP with epsilon {spent['epsilon']:.4g} and delta "
+                      f"{spent['delta']:.3g} spent of a budget of epsilon {budget['epsilon']:.4g} and delta "
+                      f"{budget['delta']:.3g}, "
                       f"composed by the {ledger.get('accountant', 'unknown')} accountant of "
                       f"{ledger.get('accountant_library', 'an unknown library')} "
                       f"{ledger.get('accountant_version', '')}; neighbouring tables differ by "

@@ -44,6 +44,13 @@ def chart_rows(risks: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+def bar_colour(passed: bool | None) -> str:
+    """Return the chart colour of a risk: red when it failed, green when it passed, amber when not judged."""
+    if passed is None:
+        return "#9a7b00"
+    return "#2e7d4f" if passed else "#c0392b"
+
+
 def risk_chart_svg(risks: dict[str, dict[str, Any]]) -> str:
     """Draw each risk's upper bound as a bar, its point value as a dot and its threshold as a line."""
     rows = chart_rows(risks)
@@ -55,15 +62,18 @@ def risk_chart_svg(risks: dict[str, dict[str, Any]]) -> str:
     for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
         x = LABEL_WIDTH + tick * scale
         parts.append(f'<line x1="{x:.1f}" y1="4" x2="{x:.1f}" y2="{height - 22}" stroke="#e3e7ee"/>')
-        parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" fill="#5b6577">{tick:.0%}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{height - 8}" text-anchor="middle" fill="#5b6577">'
+                     f'{tick:.0%}</text>')
 
     for index, row in enumerate(rows):
         y = 8 + index * ROW_HEIGHT
-        colour = "#c0392b" if row["passed"] is False else ("#2e7d4f" if row["passed"] else "#9a7b00")
-        parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 14}" text-anchor="end">{escape(row["label"])}</text>')
+        colour = bar_colour(row["passed"])
+        label = escape(row["label"])
+        parts.append(f'<text x="{LABEL_WIDTH - 8}" y="{y + 14}" text-anchor="end">{label}</text>')
         parts.append(f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{max(1.0, row["upper"] * scale):.1f}" '
                      f'height="14" fill="{colour}" fill-opacity="0.75"/>')
-        parts.append(f'<circle cx="{LABEL_WIDTH + row["value"] * scale:.1f}" cy="{y + 10}" r="3.5" fill="#1d2430"/>')
+        dot = LABEL_WIDTH + row["value"] * scale
+        parts.append(f'<circle cx="{dot:.1f}" cy="{y + 10}" r="3.5" fill="#1d2430"/>')
         if row["threshold"] is not None:
             x = LABEL_WIDTH + row["threshold"] * scale
             parts.append(f'<line x1="{x:.1f}" y1="{y}" x2="{x:.1f}" y2="{y + 20}" stroke="#1d2430" '

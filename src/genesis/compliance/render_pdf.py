@@ -18,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from genesis.compliance.render import chart_rows, format_percent
+from genesis.compliance.render import bar_colour, chart_rows, format_percent
 
 STATUS_COLOURS = {
     "pass": colors.HexColor("#dff3e4"),
@@ -67,7 +67,8 @@ def _text(value: Any, style: ParagraphStyle) -> Paragraph:
 def _facts(rows: list[tuple[str, Any]], styles: dict[str, ParagraphStyle]) -> Table:
     data = [[_text(key, styles["cell"]), _text(value, styles["cell"])] for key, value in rows]
     table = Table(data, colWidths=[50 * mm, 128 * mm])
-    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")]))
+    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.4, GRID),
+                               ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
 
@@ -97,8 +98,8 @@ def _outcome(content: dict[str, Any], styles: dict[str, ParagraphStyle]) -> list
         _text("Outcome", styles["h2"]),
         _text(verdict, styles["h3"]),
         _text(content["is_compliant_definition"], styles["body"]),
-        _facts([("Re-identification risk", f"{format_percent(content['reidentification_risk'])} (larger upper "
-                                           "bound of singling-out and linkability risk)"),
+        _facts([("Re-identification risk", f"{format_percent(content['reidentification_risk'])} (larger "
+                                           "upper bound of singling-out and linkability risk)"),
                 ("Disclosure risk", f"{format_percent(content['disclosure_risk'])} (upper bound of "
                                     "attribute-inference risk)"),
                 ("Recommendation", content["recommendation"]),
@@ -106,8 +107,8 @@ def _outcome(content: dict[str, Any], styles: dict[str, ParagraphStyle]) -> list
     ]
     if content["risks"]:
         story += [_text("Measured risks", styles["h2"]),
-                  _text("Bars show each risk's upper 95% confidence bound; the dot is the point estimate and the "
-                        "vertical line the policy threshold.", styles["body"]),
+                  _text("Bars show each risk's upper 95% confidence bound; the dot is the point estimate "
+                        "and the vertical line the policy threshold.", styles["body"]),
                   _risk_chart(content["risks"])]
     return story
 
@@ -125,7 +126,7 @@ def _risk_chart(risks: dict[str, dict[str, Any]]) -> Drawing:
         drawing.add(String(x, 4, f"{tick:.0%}", fontSize=7, textAnchor="middle"))
     for index, row in enumerate(rows):
         y = height - (index + 1) * row_height
-        colour = "#c0392b" if row["passed"] is False else ("#2e7d4f" if row["passed"] else "#9a7b00")
+        colour = bar_colour(row["passed"])
         drawing.add(String(label_width - 6, y + 4, row["label"], fontSize=7.5, textAnchor="end"))
         drawing.add(Rect(label_width, y + 1, max(1.0, row["upper"] * scale), 11,
                          fillColor=colors.HexColor(colour), strokeColor=None))
@@ -184,7 +185,8 @@ def _provenance(content: dict[str, Any], styles: dict[str, ParagraphStyle]) -> l
     story.append(_text("Steps not covered by differential privacy", styles["h3"]))
     story += [_text(f"- {item}", styles["body"]) for item in dp["not_covered"]]
 
-    story += [_text("Generalization applied", styles["h2"]), _text(generalization["statement"], styles["body"])]
+    story += [_text("Generalization applied", styles["h2"]),
+              _text(generalization["statement"], styles["body"])]
     if generalization["levels"]:
         story.append(_facts([(level["column"], f"{level['level']}: {level['format']}")
                              for level in generalization["levels"]], styles))
@@ -194,7 +196,8 @@ def _provenance(content: dict[str, Any], styles: dict[str, ParagraphStyle]) -> l
               _facts([(key, value) for key, value in audit.items() if key != "warnings"], styles)]
     story += [_text(f"Warning: {warning}", styles["body"]) for warning in audit["warnings"]]
     if content["quality"]:
-        story.append(_facts([(key, format_percent(value)) for key, value in content["quality"].items()], styles))
+        scores = [(key, format_percent(value)) for key, value in content["quality"].items()]
+        story.append(_facts(scores, styles))
     else:
         story.append(_text("Data quality was not evaluated.", styles["body"]))
 
@@ -202,7 +205,8 @@ def _provenance(content: dict[str, Any], styles: dict[str, ParagraphStyle]) -> l
     story += [_text("Audit trail", styles["h2"]),
               _facts([("Real table SHA-256", fingerprints["real_table"]),
                       ("Synthetic table SHA-256", fingerprints["synthetic_table"]),
-                      ("Configuration SHA-256", fingerprints["configuration"] or "no release record")], styles),
+                      ("Configuration SHA-256", fingerprints["configuration"] or "no release record")],
+                     styles),
               _text(fingerprints["method"], styles["small"]),
               _facts(list(content["seeds"].items()) + list(content["software"].items()), styles)]
 

@@ -1,7 +1,7 @@
 """`ComplianceReport`: the result of one assessment, as a dict of content and its renderings.
 
 The content is built once (`to_dict`); HTML, PDF and JSON are renderings of that
-dict, so the three carry the same facts. No content field holds a row of the real
+dict, so the three carry the same facts. No content field contains a row of the real
 table: evidence is counts, measured risks and masked synthetic values.
 """
 
@@ -164,7 +164,8 @@ class ComplianceReport:
         ]
         for section in self.sections:
             lines.append(f"{section.title} [{section.reference}]")
-            lines += [f"  {check.status.upper():<17} {check.title}: {check.evidence}" for check in section.checks]
+            lines += [f"  {check.status.upper():<17} {check.title}: {check.evidence}"
+                      for check in section.checks]
             lines.append("")
         lines += [f"Recommendation: {self.recommendation}", "", NOT_LEGAL_ADVICE]
         return "\n".join(lines)
@@ -174,7 +175,9 @@ class ComplianceReport:
                 f"failed_checks={len(self.failed_checks)}, attestations={len(self.attestations)})")
 
 
-def fingerprint_block(real: pd.DataFrame, synthetic: pd.DataFrame, configuration: str | None) -> dict[str, Any]:
+def fingerprint_block(
+    real: pd.DataFrame, synthetic: pd.DataFrame, configuration: str | None
+) -> dict[str, Any]:
     """Return the fingerprints of the real table, the synthetic table and the configuration."""
     return {
         "real_table": table_fingerprint(real),

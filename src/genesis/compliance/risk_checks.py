@@ -79,7 +79,8 @@ def copies_check(evidence: AssessmentEvidence, check_id: str, reference: str) ->
     """
     copied, n_rows = evidence.copied_rows, evidence.n_synthetic
     columns = len(evidence.copy_columns)
-    found = f"{copied:,} of {n_rows:,} synthetic rows are exact copies of real rows (on {columns} shared columns)"
+    found = (f"{copied:,} of {n_rows:,} synthetic rows are exact copies of real rows "
+             f"(on {columns} shared columns)")
     audit = evidence.risks.get("exact_copies")
     title = METRIC_LABELS["exact_copies"].replace("training", "real")
     recommendation = (f"{copied:,} rows are exact copies of real rows: do not release this table; remove the "
@@ -95,7 +96,7 @@ def copies_check(evidence: AssessmentEvidence, check_id: str, reference: str) ->
         status = PASS if copied == 0 else FAIL
         method = f"{COPY_METHOD}; any copied row fails, because no audit verdict on copies was available"
     return Check(check_id, title, reference, status, found, method,
-                 recommendation=recommendation if status == FAIL else None, value=float(copied), threshold=None)
+                 recommendation=recommendation if status == FAIL else None, value=float(copied))
 
 
 def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: str) -> Check:
@@ -114,7 +115,8 @@ def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: 
     elif verdict != "pass":
         recommendation = "resolve the failing audit metrics listed below, then regenerate"
     return Check(check_id, "Privacy audit verdict", reference, status, found,
-                 "genesis.evaluation.privacy_audit.run_privacy_audit: pass when no excess copies, every risk's "
+                 "genesis.evaluation.privacy_audit.run_privacy_audit: pass when no excess copies, every "
+                 "risk's "
                  "upper confidence bound is under its threshold, k is met and every component was computed",
                  recommendation=recommendation)
 
@@ -126,7 +128,8 @@ def _percent_or_count(key: str, value: float) -> str:
 
 
 def direct_identifiers_check(evidence: AssessmentEvidence, check_id: str, reference: str) -> Check:
-    """Check that the identifier scan finds no direct identifier (name, SSN, email ...) in the released table."""
+    """Check that the identifier scan finds no direct identifier (name, SSN, email ...) in the released table.
+    """
     findings = [f for f in evidence.scan.findings if f.is_direct_identifier]
     method = (f"genesis.privacy.identifiers.scan_identifiers on the released table (column names and value "
               f"patterns on up to {evidence.scan.sample_size:,} values per column)")

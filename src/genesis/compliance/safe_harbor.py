@@ -11,7 +11,7 @@ sample of values) and adds three value rules that the scan leaves to generalizat
 * (C) ages: no age above 89, except in one category of 90 or older ("90+").
 
 Those three rules run on every value of the column, not on a sample. Evidence
-counts rows and quotes synthetic values only masked; nothing here sees the real table.
+counts rows and quotes synthetic values only masked. Nothing here reads the real table.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ import pandas as pd
 
 from genesis.compliance.checks import FAIL, NEEDS_ATTESTATION, PASS, Check, attestation
 from genesis.compliance.evidence import AssessmentEvidence
-from genesis.privacy.identifiers_rules import VALUE_PATTERN, match_name_rules, name_tokens
 from genesis.privacy.identifiers import (
     SAFE_HARBOR_CATEGORIES,
     IdentifierFinding,
     is_age_column,
     is_zip_code_column,
 )
+from genesis.privacy.identifiers_rules import VALUE_PATTERN, match_name_rules, name_tokens
 
 SCAN_METHOD = (
     "genesis.privacy.identifiers.scan_identifiers on the released table: column names, and value "
@@ -65,7 +65,7 @@ def restricted_zip3() -> dict[str, Any]:
 
 def safe_harbor_checks(evidence: AssessmentEvidence) -> list[Check]:
     """Return one automated check per identifier type (A)-(R), then the items a person must attest to."""
-    findings = {letter: [] for letter in SAFE_HARBOR_CATEGORIES}
+    findings: dict[str, list[IdentifierFinding]] = {letter: [] for letter in SAFE_HARBOR_CATEGORIES}
     for finding in evidence.scan.findings:
         findings[finding.category].append(finding)
     surrogates = _surrogate_columns(evidence.record)
@@ -135,7 +135,7 @@ def _geography_check(frame: pd.DataFrame, findings: list[IdentifierFinding], met
             fixes.append(f"write the restricted ZIP prefixes of {column} as 000 "
                          f"({', '.join(zip_list['prefixes'])})")
         if not too_fine and not restricted:
-            notes.append(f"{column}: all {n_values:,} values are 3-digit prefixes with restricted ones as 000")
+            notes.append(f"{column}: all {n_values:,} values are 3-digit prefixes, restricted ones as 000")
     for finding in others:
         problems.append(_describe(finding))
         fixes.append(f"drop column {finding.column} or generalize it to the state")
@@ -258,7 +258,7 @@ def _is_zip_named(label: object) -> bool:
 
 
 def _surrogate_columns(record: dict[str, Any] | None) -> set[str]:
-    """Return the columns the release record says genesis filled with fresh surrogate IDs."""
+    """Return the columns that, by the release record, genesis filled with fresh surrogate IDs."""
     if record is None:
         return set()
     columns = (record.get("schema") or {}).get("columns") or []
@@ -266,7 +266,9 @@ def _surrogate_columns(record: dict[str, Any] | None) -> set[str]:
 
 
 def _describe(finding: IdentifierFinding) -> str:
-    rate = "" if finding.match_rate is None else f", {finding.match_rate:.0%} of {finding.values_checked:,} values checked"
+    rate = ""
+    if finding.match_rate is not None:
+        rate = f", {finding.match_rate:.0%} of {finding.values_checked:,} values checked"
     example = "" if finding.example is None else f", masked example {finding.example}"
     return f"column {finding.column}: {finding.description}{rate}{example}"
 
