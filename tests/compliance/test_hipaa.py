@@ -194,3 +194,19 @@ def test_surrogate_id_column_needs_attestation(real_patients, safe_harbor_table,
 
     assert check.status == "needs attestation"
     assert "surrogate codes" in check.evidence
+
+
+def test_metric_without_verdict(real_patients, safe_harbor_table, make_audit, quality_stub):
+    audit = make_audit()
+    result = type(audit.metrics["singling_out"])
+    no_threshold = result("k_anonymity", 1.0, None, None, None, None, "k-anonymity of the output", True,
+                          None, None)
+    too_few = result("linkability", 0.02, 0.0, 0.4, 12, 0.1, "linkage attack", True, 0.1, None)
+    audit = type(audit)(metrics={**audit.metrics, "k_anonymity": no_threshold, "linkability": too_few})
+
+    report = _hipaa(real_patients, safe_harbor_table, audit, quality_stub)
+
+    assert _check(report, "hipaa.expert.k_anonymity").status == "not applicable"
+    assert _check(report, "hipaa.expert.linkability").status == "fail"
+    assert "too few trials" in _check(report, "hipaa.expert.linkability").evidence
+    assert not report.is_compliant

@@ -7,7 +7,7 @@ or regulator.
 
 from __future__ import annotations
 
-from genesis.compliance.checks import FAIL, PASS, Check
+from genesis.compliance.checks import FAIL, NOT_APPLICABLE, PASS, Check
 from genesis.compliance.evidence import METRIC_LABELS, AssessmentEvidence, MeasuredRisk
 
 RECOMMENDATIONS = {
@@ -22,6 +22,8 @@ RECOMMENDATIONS = {
     "k_anonymity": "set privacy={'k_anonymity': {'k': ..., 'quasi_identifiers': [...]}} so the output is "
                    "generalized until every combination occurs at least k times",
 }
+COUNT_METRICS = ("k_anonymity", "exact_copies")
+"""Audit metrics whose value is a count (class size, copied rows), not a rate."""
 COPY_METHOD = (
     "the assessment compares every synthetic row with the real rows on all shared columns, "
     "values in canonical form (genesis.compliance.fingerprint)"
@@ -45,10 +47,14 @@ def risk_check(risk: MeasuredRisk, check_id: str, reference: str, title: str | N
         status, recommendation = PASS, None
     elif risk.passed is False:
         status, recommendation = FAIL, RECOMMENDATIONS.get(risk.key, "review this metric and regenerate")
+    elif risk.threshold is None:
+        # No policy limit applies (e.g. k-anonymity when no k was requested): nothing to pass or fail.
+        status, recommendation = NOT_APPLICABLE, None
+        evidence += "; no policy threshold applies to this metric"
     else:
         status = FAIL
-        evidence += "; the audit gave no verdict for this metric, so it is not shown to be under a threshold"
-        recommendation = "run the audit with a holdout and a threshold for this metric"
+        evidence += "; the audit gave no verdict (too few trials), so it is not shown to be under the limit"
+        recommendation = "run the audit on more rows, with a holdout, so this metric can be judged"
     return Check(check_id, title or risk.label, reference, status, evidence, method,
                  recommendation=recommendation, value=risk.upper, threshold=risk.threshold)
 
@@ -57,11 +63,12 @@ def describe_risk(risk: MeasuredRisk) -> str:
     """Write a risk as "12.0% (95% CI 10.1%-14.2%, n=2,000; policy threshold 20.0%)"."""
     parts = [_percent_or_count(risk.key, risk.value)]
     details = []
-    if risk.ci_low is not None and risk.ci_high is not None:
+    is_rate = risk.key not in COUNT_METRICS
+    if is_rate and risk.ci_low is not None and risk.ci_high is not None:
         details.append(f"95% CI {risk.ci_low:.1%} to {risk.ci_high:.1%}")
     if risk.n is not None:
         details.append(f"n={risk.n:,}")
-    if risk.baseline is not None:
+    if is_rate and risk.baseline is not None:
         details.append(f"baseline {risk.baseline:.1%}")
     if risk.threshold is not None:
         details.append(f"policy threshold {_percent_or_count(risk.key, risk.threshold)}")
@@ -82,7 +89,7 @@ def copies_check(evidence: AssessmentEvidence, check_id: str, reference: str) ->
     found = (f"{copied:,} of {n_rows:,} synthetic rows are exact copies of real rows "
              f"(on {columns} shared columns)")
     audit = evidence.risks.get("exact_copies")
-    title = METRIC_LABELS["exact_copies"].replace("training", "real")
+    title = "Exact copies of real rows"
     recommendation = (f"{copied:,} rows are exact copies of real rows: do not release this table; remove the "
                       "copied rows and regenerate, with differential privacy or fewer training epochs")
 
@@ -113,7 +120,7 @@ def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: 
         recommendation = ("keep a holdout when fitting (the default) or pass holdout_data, so each risk is "
                           "measured against unseen rows")
     elif verdict != "pass":
-        recommendation = "resolve the failing audit metrics listed below, then regenerate"
+        recommendation = "resolve the failing audit metrics, then regenerate"
     return Check(check_id, "Privacy audit verdict", reference, status, found,
                  "genesis.evaluation.privacy_audit.run_privacy_audit: pass when no excess copies, every "
                  "risk's "
@@ -122,7 +129,7 @@ def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: 
 
 
 def _percent_or_count(key: str, value: float) -> str:
-    if key in ("k_anonymity", "exact_copies"):
+    if key in COUNT_METRICS:
         return f"{value:,.0f}"
     return f"{value:.1%}"
 
