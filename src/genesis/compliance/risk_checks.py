@@ -8,7 +8,7 @@ or regulator.
 from __future__ import annotations
 
 from genesis.compliance.checks import FAIL, NOT_APPLICABLE, PASS, Check
-from genesis.compliance.evidence import METRIC_LABELS, AssessmentEvidence, MeasuredRisk
+from genesis.compliance.evidence import AssessmentEvidence, MeasuredRisk
 
 RECOMMENDATIONS = {
     "singling_out": "generalize the quasi-identifiers further (raise k or coarsen ZIP, age and date levels) "
