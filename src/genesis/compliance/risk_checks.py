@@ -1,0 +1,149 @@
+"""Checks on the measured risks, shared by every framework: audit metrics, copied rows, the verdict.
+
+Each measured risk passes when the audit judged it under its policy threshold.
+Thresholds are the audit's configurable policy defaults, not values set by any law
+or regulator.
+"""
+
+from __future__ import annotations
+
+from genesis.compliance.checks import FAIL, NOT_APPLICABLE, PASS, Check
+from genesis.compliance.evidence import AssessmentEvidence, MeasuredRisk
+
+RECOMMENDATIONS = {
+    "singling_out": "generalize the quasi-identifiers further (raise k or coarsen ZIP, age and date levels) "
+                    "or lower epsilon, then regenerate",
+    "linkability": "generalize the quasi-identifiers further or drop the ones an outsider is likely to hold, "
+                   "then regenerate",
+    "attribute": "lower epsilon or coarsen the sensitive columns, then regenerate",
+    "membership": "lower epsilon, train for fewer epochs, or use a larger training table, then regenerate",
+    "dcr": "lower epsilon or train for fewer epochs: synthetic rows sit closer to training rows than to "
+           "unseen rows",
+    "k_anonymity": "set privacy={'k_anonymity': {'k': ..., 'quasi_identifiers': [...]}} so the output is "
+                   "generalized until every combination occurs at least k times",
+}
+COUNT_METRICS = ("k_anonymity", "exact_copies")
+"""Audit metrics whose value is a count (class size, copied rows), not a rate."""
+COPY_METHOD = (
+    "the assessment compares every synthetic row with the real rows on all shared columns, "
+    "values in canonical form (genesis.compliance.fingerprint)"
+)
+
+
+def metric_checks(evidence: AssessmentEvidence, prefix: str, reference: str) -> list[Check]:
+    """Return one check per audit metric except exact copies, which `copies_check` covers."""
+    return [risk_check(evidence.risks[key], f"{prefix}.{key}", reference)
+            for key in evidence.risks if key != "exact_copies"]
+
+
+def risk_check(risk: MeasuredRisk, check_id: str, reference: str, title: str | None = None) -> Check:
+    """Judge one measured risk: pass when the audit found it under its policy threshold."""
+    evidence = describe_risk(risk)
+    method = risk.method
+    if risk.proxy:
+        method += " (proxy: computed without a holdout, so it has no calibrated baseline)"
+
+    if risk.passed is True:
+        status, recommendation = PASS, None
+    elif risk.passed is False:
+        status, recommendation = FAIL, RECOMMENDATIONS.get(risk.key, "review this metric and regenerate")
+    elif risk.threshold is None:
+        # No policy limit applies (e.g. k-anonymity when no k was requested): nothing to pass or fail.
+        status, recommendation = NOT_APPLICABLE, None
+        evidence += "; no policy threshold applies to this metric"
+    else:
+        status = FAIL
+        evidence += "; the audit gave no verdict (too few trials), so it is not shown to be under the limit"
+        recommendation = "run the audit on more rows, with a holdout, so this metric can be judged"
+    return Check(check_id, title or risk.label, reference, status, evidence, method,
+                 recommendation=recommendation, value=risk.upper, threshold=risk.threshold)
+
+
+def describe_risk(risk: MeasuredRisk) -> str:
+    """Write a risk as "12.0% (95% CI 10.1%-14.2%, n=2,000; policy threshold 20.0%)"."""
+    parts = [_percent_or_count(risk.key, risk.value)]
+    details = []
+    is_rate = risk.key not in COUNT_METRICS
+    if is_rate and risk.ci_low is not None and risk.ci_high is not None:
+        details.append(f"95% CI {risk.ci_low:.1%} to {risk.ci_high:.1%}")
+    if risk.n is not None:
+        details.append(f"n={risk.n:,}")
+    if is_rate and risk.baseline is not None:
+        details.append(f"baseline {risk.baseline:.1%}")
+    if risk.threshold is not None:
+        details.append(f"policy threshold {_percent_or_count(risk.key, risk.threshold)}")
+    details.append("holdout used" if risk.holdout_used else "no holdout")
+    return f"{parts[0]} ({'; '.join(details)})"
+
+
+def copies_check(evidence: AssessmentEvidence, check_id: str, reference: str) -> Check:
+    """Check that the synthetic table does not repeat real rows.
+
+    The assessment counts copies itself on every shared column. When the audit
+    also judged copies (its "exact_copies" metric, which compares with the number
+    a holdout would show), its verdict decides and both counts are reported.
+    Without it, any copied row fails.
+    """
+    copied, n_rows = evidence.copied_rows, evidence.n_synthetic
+    columns = len(evidence.copy_columns)
+    found = (f"{copied:,} of {n_rows:,} synthetic rows are exact copies of real rows "
+             f"(on {columns} shared columns)")
+    audit = evidence.risks.get("exact_copies")
+    title = "Exact copies of real rows"
+    recommendation = (f"{copied:,} rows are exact copies of real rows: do not release this table; remove the "
+                      "copied rows and regenerate, with differential privacy or fewer training epochs")
+
+    if audit is not None and audit.passed is not None:
+        found += f"; the audit counted {audit.value:,.0f}"
+        if audit.threshold is not None:
+            found += f" against an allowance of {audit.threshold:,.0f}"
+        status = PASS if audit.passed else FAIL
+        method = f"{COPY_METHOD}; verdict from the audit: {audit.method}"
+    else:
+        status = PASS if copied == 0 else FAIL
+        method = f"{COPY_METHOD}; any copied row fails, because no audit verdict on copies was available"
+    return Check(check_id, title, reference, status, found, method,
+                 recommendation=recommendation if status == FAIL else None, value=float(copied))
+
+
+def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: str) -> Check:
+    """Check the audit's overall verdict: "inconclusive" counts as not passed."""
+    report = evidence.privacy_report
+    verdict = str(getattr(report, "verdict", "pass" if getattr(report, "is_safe", False) else "fail"))
+    warnings = list(getattr(report, "warnings", []) or [])
+    found = f"verdict: {verdict}"
+    if warnings:
+        found += "; audit warnings: " + " | ".join(warnings)
+    status = PASS if verdict == "pass" else FAIL
+    recommendation = None
+    if verdict == "inconclusive":
+        recommendation = ("keep a holdout when fitting (the default) or pass holdout_data, so each risk is "
+                          "measured against unseen rows")
+    elif verdict != "pass":
+        recommendation = "resolve the failing audit metrics, then regenerate"
+    return Check(check_id, "Privacy audit verdict", reference, status, found,
+                 "genesis.evaluation.privacy_audit.run_privacy_audit: pass when no excess copies, every "
+                 "risk's "
+                 "upper confidence bound is under its threshold, k is met and every component was computed",
+                 recommendation=recommendation)
+
+
+def _percent_or_count(key: str, value: float) -> str:
+    if key in COUNT_METRICS:
+        return f"{value:,.0f}"
+    return f"{value:.1%}"
+
+
+def direct_identifiers_check(evidence: AssessmentEvidence, check_id: str, reference: str) -> Check:
+    """Check that the identifier scan finds no direct identifier (name, SSN, email ...) in the released table.
+    """
+    findings = [f for f in evidence.scan.findings if f.is_direct_identifier]
+    method = (f"genesis.privacy.identifiers.scan_identifiers on the released table (column names and value "
+              f"patterns on up to {evidence.scan.sample_size:,} values per column)")
+    if not findings:
+        return Check(check_id, "Direct identifiers in the released table", reference, PASS,
+                     "no column is named like or holds values shaped like a direct identifier", method)
+    described = "; ".join(f"column {f.column}: {f.category_name}" for f in findings)
+    drops = "; ".join(f"drop column {f.column}" for f in findings)
+    return Check(check_id, "Direct identifiers in the released table", reference, FAIL, described, method,
+                 recommendation=drops)
