@@ -633,7 +633,10 @@ def numeric_hierarchy(lower: float | None = None, upper: float | None = None, *,
         first = f"[{_format_numbers(edges[:1])[0]}, {_format_numbers(edges[1:2])[0]})"
         levels.append(Level(f"{len(edges) - 1} bands", first, generalize, loss))
     levels.append(suppression_level())
-    details = {"lower": low, "upper": high}
+    details: dict[str, Any] = {"lower": low, "upper": high}
+    if cut_points is not None:
+        # Caller-chosen edges are not equal-width, so the record keeps them to rebuild the bands.
+        details["cut_points"] = [edges.tolist() for edges in edges_per_level]
     return Hierarchy("numeric", tuple(levels), safe_harbor_floor=None, details=details)
 
 

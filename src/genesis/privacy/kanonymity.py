@@ -29,6 +29,7 @@ import pandas as pd
 
 from genesis.domain import Domain
 from genesis.errors import ConfigError, InvalidDataError, invalid_value
+from genesis.privacy.generalization_record import clip_to_hierarchy, hierarchy_from_entry
 from genesis.privacy.kanonymity_encoding import EncodedColumn, encode_column, group_rows
 from genesis.privacy.kanonymity_safe_harbor import QuasiIdentifier, resolve_quasi_identifiers
 from genesis.privacy.kanonymity_search import NodeOutcome, search
@@ -230,6 +231,64 @@ def anonymize(
         safe_harbor=bool(safe_harbor),
     )
     return output, result
+
+
+def generalize_like(frame: pd.DataFrame, record: Mapping[str, Any], *,
+                    hierarchies: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Return a copy of `frame` with each quasi-identifier written at the level a release recorded.
+
+    Real and synthetic tables can then be compared at the same
+    generalization: the real ages become "50-54" or "90+" and its ZIP codes
+    "100**" wherever the synthetic table has them so. Rows are neither
+    suppressed nor reordered, and other columns are left as they are.
+    Numeric quasi-identifiers are first clipped to the recorded bounds, as
+    fitting clips training values to the domain.
+
+    Parameters
+    ----------
+    frame:
+        The table to generalize, e.g. the real one.
+    record:
+        The release record (``synthetic.attrs["genesis"]``), its
+        ``"k_anonymity"`` entry, or a mapping with that entry's ``"levels"``.
+    hierarchies:
+        Hierarchies built by the caller when generating (categorical trees,
+        custom ZIP3 lists), by column; the built-in ones are rebuilt from the
+        record.
+
+    Raises
+    ------
+    ConfigError
+        When the record contains no generalization levels, names a column
+        `frame` lacks, or records a hierarchy that needs `hierarchies`.
+    """
+    levels = _recorded_levels(record)
+    missing = [name for name in levels if name not in frame.columns]
+    if missing:
+        raise ConfigError(invalid_value("The recorded quasi-identifiers", list(levels), f"the frame has no "
+                                        f"columns {missing}", "Pass the table the release was made from."))
+    hierarchies = dict(hierarchies or {})
+
+    output = frame.copy()
+    for name, entry in levels.items():
+        hierarchy, level = hierarchy_from_entry(name, entry, hierarchies.get(name))
+        written = hierarchy.generalize(clip_to_hierarchy(frame[name], hierarchy), level)
+        output[name] = pd.Series(written.to_numpy(dtype=object), index=frame.index,
+                                 dtype=_text_dtype(frame, name))
+    return output
+
+
+def _recorded_levels(record: Any) -> Mapping[str, Mapping[str, Any]]:
+    """Return the per-column levels from a release record or its k-anonymity entry."""
+    if isinstance(record, Mapping) and isinstance(record.get("k_anonymity"), Mapping):
+        record = record["k_anonymity"]
+    levels = record.get("levels") if isinstance(record, Mapping) else None
+    if not isinstance(levels, Mapping) or not levels:
+        raise ConfigError(
+            "The record contains no k-anonymity generalization levels. Pass synthetic.attrs['genesis'] from "
+            "a table generated with k_anonymity, or its 'k_anonymity' entry."
+        )
+    return levels
 
 
 def choose_surplus_rows(class_ids: np.ndarray, k: int, n_drop: int,
