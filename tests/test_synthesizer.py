@@ -40,7 +40,8 @@ def test_generate_returns_exact_rows_and_columns(fitted, patients):
 
 
 def test_generate_defaults_to_training_rows(fitted, patients):
-    assert len(fitted.generate()) == len(patients)
+    assert len(fitted.generate()) == fitted.n_training_rows_
+    assert fitted.n_training_rows_ == len(patients) - fitted.holdout_["rows"]
 
 
 def test_values_stay_in_domain(fitted, patients):
@@ -57,7 +58,8 @@ def test_release_record_attached(fitted):
     record = fitted.generate(n_samples=10).attrs["genesis"]
 
     assert record["generator"]["method"] == METHOD
-    assert record["rows"] == {"training": 2000, "generated": 10, "outliers_suppressed": 0}
+    assert record["rows"] == {"training": 1600, "generated": 10, "outliers_suppressed": 0}
+    assert record["holdout"]["rows"] == 400
     assert record["random_state"] == 3
     assert record["privacy"] is None
     assert [c["name"] for c in record["schema"]["columns"]][0] == "age"

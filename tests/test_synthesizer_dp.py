@@ -111,7 +111,7 @@ def test_unit_column_caps_rows(patients):
     table = patients.assign(patient_nbr=np.arange(len(patients)) // 2)
     privacy = {**DP, "unit_column": "patient_nbr"}
 
-    model = fit_quietly(SyntheticGenerator(privacy=privacy, random_state=0), table)
+    model = fit_quietly(SyntheticGenerator(privacy=privacy, random_state=0, holdout=0), table)
 
     assert model.n_training_rows_ == len(patients) // 2
     assert model.schema_["patient_nbr"].kind.value == "identifier"
@@ -151,7 +151,7 @@ def test_rows_per_unit_sets_sensitivity(patients):
     table = patients.assign(patient_nbr=np.arange(len(patients)) // 3)
     privacy = {**DP, "unit_column": "patient_nbr", "max_rows_per_unit": 2}
 
-    model = fit_quietly(SyntheticGenerator(privacy=privacy, random_state=0), table)
+    model = fit_quietly(SyntheticGenerator(privacy=privacy, random_state=0, holdout=0), table)
     gaussian = [e for e in model.privacy_spent.events if e.mechanism == "discrete_gaussian"]
 
     assert model.ledger_.max_rows_per_unit == 2

@@ -22,6 +22,7 @@ import numpy as np
 from genesis.domain import Domain
 from genesis.errors import ConfigError, ModelFileError, ModelVersionError
 from genesis.generators import generator_class
+from genesis.holdout import DEFAULT_HOLDOUT, holdout_entry
 from genesis.privacy.config import PrivacyConfig
 from genesis.privacy.ledger import PrivacyLedger
 from genesis.schema import Schema
@@ -61,6 +62,8 @@ def save_model(model: SyntheticGenerator, path: Path) -> Path:
         "ledger": model.ledger_.to_dict() if model.ledger_ is not None else None,
         "output_bounds": {name: list(bounds) for name, bounds in model.output_bounds_.items()},
         "outliers_removed": model.n_outliers_removed_,
+        "holdout_share": model.holdout,
+        "holdout": _holdout_facts(model),
         "arrays": array_files,
         "digests": {name: _sha256(data) for name, data in members.items()},
     }
@@ -98,13 +101,28 @@ def load_model(path: Path) -> SyntheticGenerator:
         random_state=manifest["random_state"],
         max_categories=manifest["max_categories"],
         identifiers=manifest["identifiers"],
+        holdout=manifest.get("holdout_share", DEFAULT_HOLDOUT),
     )
     model._restore(manifest["method"], schema, domain, generator, manifest["n_training_rows"],
-                   privacy, ledger)
+                   privacy, ledger, _holdout_not_in_memory(manifest.get("holdout")))
     model.output_bounds_ = {name: (float(low), float(high))
                             for name, (low, high) in manifest.get("output_bounds", {}).items()}
     model.n_outliers_removed_ = int(manifest.get("outliers_removed", 0))
     return model
+
+
+def _holdout_facts(model: SyntheticGenerator) -> dict[str, Any] | None:
+    """Return the holdout's size and share for the manifest: never its rows, and no registry id."""
+    if model.holdout_ is None:
+        return None
+    return {key: model.holdout_[key] for key in ("rows", "share", "unit_column")}
+
+
+def _holdout_not_in_memory(facts: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Return the release-record entry of a loaded model, whose holdout rows stayed in the fitting process."""
+    if not facts:
+        return None
+    return holdout_entry(None, facts["rows"], facts["share"], facts.get("unit_column"))
 
 
 def _read_archive(path: Path) -> tuple[dict[str, Any], dict[str, bytes]]:

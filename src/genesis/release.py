@@ -30,8 +30,13 @@ def build_record(
     training_rows: int,
     generated_rows: int,
     privacy: dict[str, Any] | None,
+    holdout: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Return a new release record for one call of `generate`."""
+    """Return a new release record for one call of `generate`.
+
+    `holdout` is the entry of `genesis.holdout.holdout_entry`: an id into the
+    in-memory registry and the holdout's size, never its rows.
+    """
     from genesis import __version__
 
     return {
@@ -43,6 +48,7 @@ def build_record(
         "random_state": random_state,
         "rows": {"training": training_rows, "generated": generated_rows},
         "privacy": privacy,
+        "holdout": holdout,
     }
 
 

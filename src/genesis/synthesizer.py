@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from genesis import holdout as holdouts
 from genesis import release
 from genesis._optional import torch_available
 from genesis.domain import Domain
@@ -58,6 +59,7 @@ SAMPLE_STREAM = 1
 SURROGATE_STREAM = 2
 NOISE_STREAM = 3
 UNIT_STREAM = 4
+HOLDOUT_STREAM = 5
 MAX_SAMPLING_ROUNDS = 10
 
 
@@ -111,11 +113,21 @@ class SyntheticGenerator:
         model and the output and warns. Under differential privacy, "drop"
         acts on column-name evidence only, so the set of modelled columns does
         not depend on the values.
+    holdout:
+        Share of the rows, from 0 to 0.5, that `fit` keeps out of training
+        so that `run_privacy_audit` and the attacks can compare training rows
+        with rows the model never saw. The split is uniform at random (by unit
+        with a privacy `unit_column`) and seeded by `random_state`. A table
+        whose share would be under 50 rows (units) is not split, and 0 turns
+        the holdout off. The rows stay in memory only (`genesis.holdout`) and
+        are never saved.
 
     Attributes
     ----------
-    schema_, domain_, generator_, method_, n_training_rows_, privacy_config_, ledger_:
-        Set by `fit`; `ledger_` is None without differential privacy.
+    schema_, domain_, generator_, method_, n_training_rows_, privacy_config_, ledger_, holdout_:
+        Set by `fit`; `ledger_` is None without differential privacy, and
+        `holdout_` (the release record's holdout entry) is None without a
+        holdout.
     """
 
     def __init__(
@@ -128,6 +140,7 @@ class SyntheticGenerator:
         max_categories: int = DEFAULT_MAX_CATEGORIES,
         identifiers: str = "warn",
         direct_identifiers: str = "warn",
+        holdout: float = holdouts.DEFAULT_HOLDOUT,
     ) -> None:
         self.method = method
         self.privacy = privacy
@@ -136,6 +149,7 @@ class SyntheticGenerator:
         self.max_categories = max_categories
         self.identifiers = identifiers
         self.direct_identifiers = direct_identifiers
+        self.holdout = holdout
         self._n_generate_calls = 0
 
     def fit(
@@ -152,7 +166,9 @@ class SyntheticGenerator:
         Parameters
         ----------
         data:
-            The table. Identifier-like columns are not modelled (see `identifiers`).
+            The table. Identifier-like columns are not modelled (see
+            `identifiers`). A share of its rows is kept out of training as
+            the holdout (see `holdout`).
         discrete_columns:
             Columns to model as categories even when they hold numbers.
         column_kinds:
@@ -171,7 +187,13 @@ class SyntheticGenerator:
         random_state = check_random_state(self.random_state)
         method = resolve_method(self.method, private)
         generator = generator_class(method)(self._config_for(method))
+        holdout_share = holdouts.check_holdout_share(self.holdout)
 
+        _check_data_frame(data)
+        self.n_input_rows_ = len(data)
+        unit_column = privacy.unit_column if privacy is not None else None
+        data, holdout_rows = holdouts.split_holdout(data, holdout_share, unit_column,
+                                                    stream(random_state, HOLDOUT_STREAM))
         data = self._apply_unit_cap(data, privacy, random_state)
         schema = infer(data, discrete_columns, column_kinds, self.max_categories, self.identifiers,
                        private=private)
@@ -211,8 +233,19 @@ class SyntheticGenerator:
         logger.info("fitting %s on %d rows x %d columns", method, len(data), len(modelled.columns))
         generator.fit(canonical[modelled.names], modelled, ledger, stream(random_state, FIT_STREAM), progress)
 
-        self._restore(method, schema, domain, generator, len(canonical), privacy, ledger)
+        holdout = self._register_holdout(holdout_rows, holdout_share, unit_column)
+        self._restore(method, schema, domain, generator, len(canonical), privacy, ledger, holdout)
         return self
+
+    def _register_holdout(self, rows: pd.DataFrame | None, share: float, unit_column: str | None
+                          ) -> dict[str, Any] | None:
+        """Keep the holdout rows in memory, replacing this generator's previous ones; return the record entry."""
+        previous = getattr(self, "holdout_", None)
+        holdouts.release_holdout(previous["id"] if previous else None)
+        if rows is None:
+            logger.info("no holdout: the table has too few rows (units) for holdout=%s", share)
+            return None
+        return holdouts.holdout_entry(holdouts.register_holdout(rows), len(rows), share, unit_column)
 
     def _config_for(self, method: str) -> dict[str, Any]:
         """Return the generator config; "auto" drops keys of other methods, with a warning."""
@@ -278,12 +311,6 @@ class SyntheticGenerator:
         self, data: pd.DataFrame, privacy: PrivacyConfig | None, random_state: Any
     ) -> pd.DataFrame:
         """Keep at most `max_rows_per_unit` rows per privacy unit; record the unit count."""
-        if not isinstance(data, pd.DataFrame):
-            raise InvalidDataError(
-                f"data must be a pandas DataFrame, got {type(data).__name__}. "
-                "Load the table with pandas.read_csv or pandas.read_parquet first."
-            )
-        self.n_input_rows_ = len(data)
         if privacy is None or privacy.unit_column is None:
             self.n_units_ = len(data)
             return data
@@ -410,6 +437,7 @@ class SyntheticGenerator:
             training_rows=self.n_training_rows_,
             generated_rows=generated_rows,
             privacy=self._privacy_record(),
+            holdout=None if self.holdout_ is None else dict(self.holdout_),
         ) | {"dropped_identifier_columns": list(getattr(self, "dropped_identifiers_", []))}
 
     def _privacy_record(self) -> dict[str, Any] | None:
@@ -453,6 +481,7 @@ class SyntheticGenerator:
         n_training_rows: int,
         privacy: PrivacyConfig | None = None,
         ledger: PrivacyLedger | None = None,
+        holdout: dict[str, Any] | None = None,
     ) -> None:
         """Set the fitted attributes; `fit` and `load` both end here."""
         self.method_ = method
@@ -462,6 +491,7 @@ class SyntheticGenerator:
         self.n_training_rows_ = n_training_rows
         self.privacy_config_ = privacy
         self.ledger_ = ledger
+        self.holdout_ = holdout
         self._n_generate_calls = 0
 
     def __repr__(self) -> str:
@@ -504,6 +534,14 @@ def _check_quasi_identifiers(privacy: PrivacyConfig | None, schema: Schema) -> N
         raise ConfigError(
             f"quasi_identifiers {missing} are not modelled columns of the table (absent, dropped, or "
             f"identifier-like). The modelled columns are {modelled}."
+        )
+
+
+def _check_data_frame(data: Any) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise InvalidDataError(
+            f"data must be a pandas DataFrame, got {type(data).__name__}. "
+            "Load the table with pandas.read_csv or pandas.read_parquet first."
         )
 
 

@@ -28,10 +28,7 @@ def cap_rows_per_unit(
             f"unit_column {unit_column!r} is not in the table. The table has columns "
             f"{[str(c) for c in data.columns]}."
         )
-    units = data[unit_column]
-    codes = pd.factorize(units, use_na_sentinel=True)[0]
-    missing = codes < 0
-    codes[missing] = codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
+    codes = unit_codes(data[unit_column])
 
     # A random rank within each unit: shuffle, then count earlier rows of the same unit.
     order = rng.permutation(len(data))
@@ -41,3 +38,11 @@ def cap_rows_per_unit(
 
     keep = rank < max_rows
     return data.loc[keep].reset_index(drop=True), int(np.unique(codes).size)
+
+
+def unit_codes(units: pd.Series) -> np.ndarray:
+    """Return one integer code per row, equal for rows of one unit; each missing value is a unit of its own."""
+    codes = pd.factorize(units, use_na_sentinel=True)[0]
+    missing = codes < 0
+    codes[missing] = codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
+    return codes
