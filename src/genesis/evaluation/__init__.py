@@ -1,0 +1,1 @@
+"""Evidence about a synthetic table: privacy audit, attack simulations and their statistics."""
