@@ -3,7 +3,7 @@
 The facts an audit needs (quasi-identifiers, k, the generalization, which
 columns are identifiers) come from the synthetic frame's release record when
 it has one, and otherwise from the caller's arguments. Every assumption made
-without either is written to `warnings`, so a report says what it rests on.
+without either is written to `warnings`, so a report states what it rests on.
 """
 
 from __future__ import annotations

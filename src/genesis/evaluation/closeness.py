@@ -68,14 +68,19 @@ def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, r
     table is compared with its distance to an equally large set of other
     training rows, which a model that generalizes matches; this is a proxy.
     """
-    synthetic_reference = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), max_reference, rng))
     members = groups.target_rows(inputs)
-    member_distance = nearest(members, synthetic_reference, rng).distance
     if groups.holdout_used:
+        synthetic_reference = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), max_reference, rng))
+        member_distance = nearest(members, synthetic_reference, rng).distance
         other_distance = nearest(groups.control_rows(inputs), synthetic_reference, rng).distance
     else:
-        others = subsample(len(inputs.training), len(synthetic_reference), rng,
+        # Equal sizes: a nearest neighbour among more rows is nearer, whatever the rows are.
+        others = subsample(len(inputs.training), max_reference, rng,
                            exclude=np.concatenate([groups.targets, groups.controls]))
+        size = min(len(others), len(inputs.synthetic))
+        others = np.sort(rng.choice(others, size, replace=False))
+        synthetic_reference = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), size, rng))
+        member_distance = nearest(members, synthetic_reference, rng).distance
         other_distance = nearest(members, inputs.encoded_training.take(others), rng).distance
 
     auc, low, high = auc_with_bootstrap(-member_distance, -other_distance, rng)

@@ -167,8 +167,9 @@ def nearest(queries: EncodedRows, reference: EncodedRows, rng: np.random.Generat
     queries, reference:
         Rows encoded by one `MixedSpace`.
     rng:
-        Breaks ties: the reference is searched in a random order, so among
-        rows at equal distance each is equally likely to be returned.
+        Breaks ties: among rows at equal distance each is equally likely to
+        be returned, independently per query (for several neighbours, the
+        reference is searched in a random order instead).
     n_neighbors:
         How many nearest rows to return per query.
     exclude_same_position:
@@ -196,9 +197,14 @@ def nearest(queries: EncodedRows, reference: EncodedRows, rng: np.random.Generat
             positions = np.argsort(order)[start:stop]
             matrix[np.arange(stop - start), positions] = np.inf
         best = _smallest(matrix, n_neighbors)
-        distance[start:stop] = matrix[np.arange(stop - start), best[:, 0]]
+        smallest = matrix[np.arange(stop - start), best[:, 0]]
+        is_tied = matrix == smallest[:, None]
+        tied = is_tied.sum(axis=1)
+        if n_neighbors == 1:
+            best[:, 0] = _random_among_ties(is_tied, best[:, 0], tied, rng)
+        distance[start:stop] = smallest
         index[start:stop] = order[best]
-        n_tied[start:stop] = (matrix == distance[start:stop, None].astype(np.float32)).sum(axis=1)
+        n_tied[start:stop] = tied
     return Neighbours(distance / max(n_columns, 1), index, n_tied)
 
 
@@ -252,6 +258,19 @@ def _distance_matrix(queries: EncodedRows, reference: EncodedRows) -> np.ndarray
             mismatches += unequal
         total += mismatches
     return total
+
+
+def _random_among_ties(is_tied: np.ndarray, first: np.ndarray, tied: np.ndarray, rng: np.random.Generator
+                       ) -> np.ndarray:
+    """Return, per row, a uniformly random column among its tied minima (the first one when unique)."""
+    rows = np.flatnonzero(tied > 1)
+    if rows.size == 0:
+        return first
+    keys = rng.random((rows.size, is_tied.shape[1]))
+    keys[~is_tied[rows]] = 2.0
+    chosen = first.copy()
+    chosen[rows] = np.argmin(keys, axis=1)
+    return chosen
 
 
 def _smallest(matrix: np.ndarray, n_neighbors: int) -> np.ndarray:

@@ -117,7 +117,8 @@ def risk_metric(name: str, attack: float, control: float, baseline: float, group
     return MetricResult(
         name=name, value=risk, ci_low=low, ci_high=high, n=groups.n, baseline=float(baseline), method=method,
         holdout_used=groups.holdout_used, proxy=not groups.holdout_used,
-        details={**details, "attack_rate": float(attack), "attack_ci": list(attack_ci),
+        details={**details, "proxy_reference": None if groups.holdout_used else "naive baseline",
+                 "attack_rate": float(attack), "attack_ci": list(attack_ci),
                  "control_rate": float(control), "control_ci": list(control_ci),
                  "baseline_rate": float(baseline)},
     )

@@ -41,7 +41,8 @@ class PrivacyReport:
     value computed without a holdout is a labelled proxy (`metrics[name].proxy`).
     `verdict` is "pass" when every metric was computed with a holdout, no
     risk's upper 95% bound exceeds its threshold and k is met; "fail" when a
-    bound or k fails; "inconclusive" otherwise. `is_safe` is
+    risk's estimate exceeds its threshold or k is not met; "inconclusive"
+    otherwise (an interval reaching past the threshold, a proxy, no trials). `is_safe` is
     ``verdict == "pass"``. `overall_score` is 1 minus the largest upper bound
     among the risks: the weakest link, not an average.
     """
@@ -69,7 +70,7 @@ class PrivacyReport:
         return self.verdict == "pass"
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the report as JSON-safe built-in types; it holds no real row."""
+        """Return the report as JSON-safe built-in types; it contains no real row."""
         return {
             "overall_score": self.overall_score, "is_safe": self.is_safe, "verdict": self.verdict,
             "dcr_score": self.dcr_score, "membership_risk": self.membership_risk,
@@ -126,15 +127,25 @@ def check_thresholds(thresholds: Mapping[str, float] | None) -> dict[str, float]
 
 
 def judge(metric: MetricResult, threshold: float) -> MetricResult:
-    """Return `metric` with its threshold and pass/fail set; a NaN or a proxy never passes."""
+    """Return `metric` judged against `threshold`; a NaN or a proxy never passes.
+
+    False when the estimate exceeds the threshold, True when the whole upper
+    bound stays within it and the value is no proxy, None otherwise.
+    """
     upper = 1 - metric.ci_low if metric.name == "dcr" else metric.ci_high
+    point = 1 - metric.value if metric.name == "dcr" else metric.value
     no_trials = metric.n == 0 and metric.name != "exact_copies"
-    if no_trials or not math.isfinite(upper) or not math.isfinite(metric.value):
+    # A proxy measured against the naive baseline overstates the risk by design, so it decides nothing.
+    against_baseline = metric.proxy and metric.details.get("proxy_reference") == "naive baseline"
+    if no_trials or against_baseline or not math.isfinite(upper) or not math.isfinite(point):
         passed: bool | None = None
+    elif point > threshold:
+        passed = False
+    elif upper <= threshold and not metric.proxy:
+        passed = True
     else:
-        passed = bool(upper <= threshold)
-        if passed and metric.proxy:
-            passed = None
+        # The estimate is within the limit but its interval is not (or it is a proxy): undecided.
+        passed = None
     return MetricResult(**{**metric.to_dict(), "threshold": threshold, "passed": passed})
 
 
