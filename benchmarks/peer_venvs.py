@@ -20,6 +20,8 @@ logger = logging.getLogger(__name__)
 # for torch without a pin would otherwise pull a CUDA build of several GB.
 PEER_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "sdv-ctgan": ("torch==2.13.0", "ctgan==0.12.1"),
+    "anonymeter": ("anonymeter==1.1.0",),
+    "sdmetrics": ("sdmetrics==0.32.0",),
 }
 
 MARKER_NAME = ".bench-requirements"

@@ -11,8 +11,9 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.1.0"
 
+from genesis.evaluation.privacy_audit import run_privacy_audit  # noqa: E402
 from genesis.evaluation.quality import QualityEvaluator  # noqa: E402
 from genesis.evaluation.quality_report import QualityReport  # noqa: E402
 from genesis.synthesizer import SyntheticGenerator  # noqa: E402
 
-__all__ = ["QualityEvaluator", "QualityReport", "SyntheticGenerator", "__version__"]
+__all__ = ["QualityEvaluator", "QualityReport", "SyntheticGenerator", "__version__", "run_privacy_audit"]

@@ -1,1 +1,1 @@
-"""Evaluation of synthetic tables: privacy audit, attacks and quality."""
+"""Evidence about a synthetic table: privacy audit, attack simulations, quality and their statistics."""

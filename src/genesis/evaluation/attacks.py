@@ -1,0 +1,217 @@
+"""Attack simulations a privacy officer can run one by one: membership, attribute inference, linkage.
+
+Each attack uses only the synthetic table as its knowledge and runs on
+training rows (targets) and on holdout rows (controls), equally many. Its
+risk is the success on targets beyond the controls, with a 95% interval;
+without a holdout it is a labelled proxy and its `risk_level` is
+"inconclusive". The holdout comes from the `holdout=` argument or, while it
+is in memory, from the synthetic frame's release record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from genesis.errors import ConfigError, invalid_value
+from genesis.evaluation.audit_inputs import AuditInputs, prepare_inputs
+from genesis.evaluation.closeness import membership_metric
+from genesis.evaluation.distance import nearest
+from genesis.evaluation.inference import DEFAULT_TOLERANCE, inference_metrics, linkability_metric
+from genesis.evaluation.sampling import DEFAULT_MAX_REFERENCE, DEFAULT_N_ATTACKS, Groups, draw_groups, subsample
+from genesis.evaluation.stats import MetricResult
+from genesis.randomness import check_random_state
+
+LOW_RISK = 0.15
+"""Largest upper 95% bound of a risk that reads "low" (the audit's default threshold)."""
+
+HIGH_RISK = 0.5
+"""Smallest lower 95% bound of a risk that reads "high"."""
+
+
+@dataclass(frozen=True)
+class AttackResult:
+    """The outcome of one attack simulation.
+
+    Attributes
+    ----------
+    attack:
+        "membership_inference", "attribute_inference" or "linkage".
+    accuracy:
+        Membership: balanced accuracy on held-out pairs, with the decision
+        threshold chosen on a separate half, so 0.5 is chance. Attribute
+        inference: share of targets whose secret was inferred. Linkage: share
+        of targets linked (the same as `success_rate`).
+    success_rate:
+        Share of targets on which the attack succeeded.
+    risk, ci_low, ci_high:
+        Success beyond the control group, in [0, 1], with its 95% interval.
+    baseline:
+        Membership: 0.5 (chance). Otherwise the control group's success rate.
+    risk_level:
+        "low" (upper bound at most `LOW_RISK`), "high" (lower bound at least
+        `HIGH_RISK`), "medium" otherwise, or "inconclusive" without a holdout
+        or without trials.
+    n:
+        Targets attacked (and as many controls).
+    holdout_used:
+        False when the value is a proxy.
+    details:
+        JSON-safe facts behind the result.
+    """
+
+    attack: str
+    accuracy: float
+    success_rate: float
+    risk: float
+    ci_low: float
+    ci_high: float
+    baseline: float
+    risk_level: str
+    n: int
+    holdout_used: bool
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        proxy = "" if self.holdout_used else " (proxy: no holdout)"
+        return (f"{self.attack}: success {self.success_rate:.1%}, accuracy {self.accuracy:.1%}, risk {self.risk:.1%} "
+                f"[{self.ci_low:.1%}, {self.ci_high:.1%}], baseline {self.baseline:.1%}, n={self.n}, "
+                f"{self.risk_level}{proxy}")
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{self}</pre>"
+
+
+class _Attack:
+    """Shared settings and steps of the three attacks."""
+
+    def __init__(self, *, n_attacks: int = DEFAULT_N_ATTACKS, max_reference: int = DEFAULT_MAX_REFERENCE,
+                 random_state: Any = None) -> None:
+        self.n_attacks = n_attacks
+        self.max_reference = max_reference
+        self.random_state = random_state
+
+    def _prepare(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None,
+                 quasi_identifiers: Sequence[Any] | None = None, sensitive: Sequence[Any] | None = None
+                 ) -> tuple[AuditInputs, Groups, np.random.Generator]:
+        for name in ("n_attacks", "max_reference"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 10:
+                raise ConfigError(invalid_value(name, value, "it must be an integer of at least 10",
+                                                f"Pass e.g. {name}=2000."))
+        rng = np.random.default_rng(check_random_state(self.random_state))
+        inputs = prepare_inputs(real, synthetic, sensitive_columns=sensitive, quasi_identifiers=quasi_identifiers,
+                                k=None, holdout=holdout)
+        return inputs, draw_groups(inputs, self.n_attacks, rng), rng
+
+
+class MembershipInferenceAttack(_Attack):
+    """Can an attacker tell whether a person's row was in the training data? (distance attack)
+
+    A row is called a member when its nearest synthetic row is closer than a
+    threshold. The risk is the attack's advantage 2 AUC - 1 over members
+    (training rows) and non-members (holdout rows).
+    """
+
+    def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
+                 ) -> AttackResult:
+        """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
+        inputs, groups, rng = self._prepare(real, synthetic, holdout)
+        metric = membership_metric(inputs, groups, self.max_reference, rng)
+        accuracy = _balanced_accuracy(inputs, groups, self.max_reference, rng)
+        return _result("membership_inference", accuracy, accuracy, metric, 0.5, inputs)
+
+
+class AttributeInferenceAttack(_Attack):
+    """Can an attacker who knows every other column infer `target_column` from the synthetic table?
+
+    The guess is the secret of the nearest synthetic row on the other
+    columns. A numeric secret counts as inferred within `tolerance` (relative),
+    so a continuous value is never a many-class problem.
+    """
+
+    def __init__(self, target_column: Any, *, tolerance: float = DEFAULT_TOLERANCE, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.target_column = target_column
+        self.tolerance = tolerance
+
+    def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
+                 ) -> AttackResult:
+        """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, sensitive=[self.target_column])
+        metric = inference_metrics(inputs, groups, [self.target_column], self.max_reference, self.tolerance,
+                                   rng)[self.target_column]
+        rate = metric.details["attack_rate"]
+        return _result("attribute_inference", rate, rate, metric, metric.details["control_rate"], inputs)
+
+
+class LinkageAttack(_Attack):
+    """Can an attacker join a dataset of `quasi_identifiers` to one of the other columns through the synthetic table?"""
+
+    def __init__(self, quasi_identifiers: Sequence[Any], *, n_neighbors: int = 1, **settings: Any) -> None:
+        super().__init__(**settings)
+        self.quasi_identifiers = quasi_identifiers
+        self.n_neighbors = n_neighbors
+
+    def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
+                 ) -> AttackResult:
+        """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
+        if isinstance(self.n_neighbors, bool) or not isinstance(self.n_neighbors, int) or self.n_neighbors < 1:
+            raise ConfigError(invalid_value("n_neighbors", self.n_neighbors, "it must be a positive integer",
+                                            "Pass e.g. n_neighbors=1."))
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=self.quasi_identifiers)
+        metric = linkability_metric(inputs, groups, self.max_reference, self.n_neighbors, rng,
+                                    first=list(self.quasi_identifiers))
+        rate = metric.details["attack_rate"]
+        return _result("linkage", rate, rate, metric, metric.details["control_rate"], inputs)
+
+
+def risk_level(metric: MetricResult) -> str:
+    """Return "low", "medium", "high" or "inconclusive" from a risk's interval."""
+    if metric.proxy or metric.n == 0:
+        return "inconclusive"
+    if metric.ci_high <= LOW_RISK:
+        return "low"
+    if metric.ci_low >= HIGH_RISK:
+        return "high"
+    return "medium"
+
+
+def _result(attack: str, accuracy: float, success_rate: float, metric: MetricResult, baseline: float,
+            inputs: AuditInputs) -> AttackResult:
+    return AttackResult(
+        attack=attack, accuracy=float(accuracy), success_rate=float(success_rate), risk=metric.value,
+        ci_low=metric.ci_low, ci_high=metric.ci_high, baseline=float(baseline), risk_level=risk_level(metric),
+        n=metric.n, holdout_used=metric.holdout_used,
+        details={**metric.details, "method": metric.method, "warnings": list(inputs.warnings)},
+    )
+
+
+def _balanced_accuracy(inputs: AuditInputs, groups: Groups, max_reference: int, rng: np.random.Generator
+                       ) -> float:
+    """Return the membership attack's balanced accuracy on one half, thresholded on the other half.
+
+    Choosing the threshold on the pairs it is scored on would make chance
+    look like about 52%; a separate half keeps chance at 50%.
+    """
+    reference = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), max_reference, rng))
+    members = nearest(groups.target_rows(inputs), reference, rng).distance
+    others = nearest(groups.control_rows(inputs), reference, rng).distance
+    half = groups.n // 2
+    if half == 0:
+        return 0.5
+    candidates = np.unique(np.concatenate([members[:half], others[:half]]))
+    true_positive = (members[:half, None] <= candidates[None, :]).mean(axis=0)
+    true_negative = (others[:half, None] > candidates[None, :]).mean(axis=0)
+    threshold = candidates[np.argmax(true_positive + true_negative)]
+    return float(((members[half:] <= threshold).mean() + (others[half:] > threshold).mean()) / 2)
+
+
+__all__ = ["AttackResult", "AttributeInferenceAttack", "LinkageAttack", "MembershipInferenceAttack", "risk_level"]

@@ -1,0 +1,178 @@
+"""Distance-based metrics: distance to closest record (DCR), exact copies and membership inference.
+
+All three ask whether synthetic rows sit closer to the training rows than
+to real rows the model never saw (the holdout). Distances are the mixed
+Gower distance of `genesis.evaluation.distance`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from genesis.evaluation.audit_inputs import AuditInputs
+from genesis.evaluation.distance import EncodedRows, nearest
+from genesis.evaluation.sampling import Groups, subsample
+from genesis.evaluation.stats import Z, MetricResult, advantage, auc_with_bootstrap, wilson_interval
+
+DCR_METHOD = ("share of synthetic rows whose nearest real row is a training row rather than a holdout row "
+              "(ties split by count), as excess over the share expected from the two tables' sizes")
+COPY_METHOD = ("share of synthetic rows identical to a training row, beyond the share that copies of holdout "
+               "rows predict for tables of these sizes")
+MEMBERSHIP_METHOD = ("attacker scores each real row by its distance to the nearest synthetic row; risk = "
+                     "max(0, 2 AUC - 1) on equal numbers of training rows and holdout rows, bootstrap CI")
+
+
+def closeness_metrics(inputs: AuditInputs, groups: Groups, n_queries: int, max_reference: int,
+                      rng: np.random.Generator) -> tuple[MetricResult, MetricResult, int]:
+    """Return the DCR metric, the exact-copy metric and the count of synthetic rows copying a training row.
+
+    Each synthetic query's nearest row is searched in the training rows and
+    in the holdout. Under the null hypothesis (synthetic rows are as new to
+    the training rows as to the holdout), the nearest of all these real rows
+    is a training row with probability n_train / (n_train + n_holdout),
+    because real rows are exchangeable. The excess over that share, scaled
+    to [0, 1], is the risk; `dcr_score` is 1 minus it. With equal sizes this
+    is min(1, 2 (1 - share)), the form of SDMetrics' DCROverfittingProtection.
+    Without a holdout, training rows outside the reference play the holdout's
+    part and the result is a proxy.
+    """
+    queries = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), n_queries, rng))
+    training_reference, unseen_reference = _references(inputs, groups, max_reference, rng)
+
+    to_training = nearest(queries, training_reference, rng)
+    to_unseen = nearest(queries, unseen_reference, rng)
+    closer = _training_share(to_training, to_unseen)
+    expected = len(training_reference) / (len(training_reference) + len(unseen_reference))
+    dcr = _excess_share_metric("dcr", closer, expected, len(queries), DCR_METHOD, groups.holdout_used)
+    dcr_details = {
+        "median_distance_synthetic_to_training": float(np.median(to_training.distance)),
+        "median_distance_synthetic_to_unseen": float(np.median(to_unseen.distance)),
+        "share_closer_to_training": float(closer.mean()),
+        "expected_share": expected,
+        "reference_rows": {"training": len(training_reference), "unseen": len(unseen_reference)},
+    }
+    dcr = _with_score(dcr, dcr_details)
+
+    copy_metric = _copy_metric(to_training, to_unseen, closer, expected, groups.holdout_used)
+    return dcr, copy_metric, count_exact_copies(inputs)
+
+
+def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, rng: np.random.Generator
+                      ) -> MetricResult:
+    """Return the membership-inference risk of a distance attack (Chen et al., CCS 2020, "GAN-leaks").
+
+    The attacker calls a row a member when it lies close to some synthetic
+    row. Members are training rows, non-members holdout rows, equally many.
+    The AUC of the score -distance, turned into advantage 2 AUC - 1, is the
+    risk. Without a holdout, each training row's distance to the synthetic
+    table is compared with its distance to an equally large set of other
+    training rows, which a model that generalizes matches; this is a proxy.
+    """
+    members = groups.target_rows(inputs)
+    if groups.holdout_used:
+        synthetic_reference = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), max_reference, rng))
+        member_distance = nearest(members, synthetic_reference, rng).distance
+        other_distance = nearest(groups.control_rows(inputs), synthetic_reference, rng).distance
+    else:
+        # Equal sizes: a nearest neighbour among more rows is nearer, whatever the rows are.
+        others = subsample(len(inputs.training), max_reference, rng,
+                           exclude=np.concatenate([groups.targets, groups.controls]))
+        size = min(len(others), len(inputs.synthetic))
+        others = np.sort(rng.choice(others, size, replace=False))
+        synthetic_reference = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), size, rng))
+        member_distance = nearest(members, synthetic_reference, rng).distance
+        other_distance = nearest(members, inputs.encoded_training.take(others), rng).distance
+
+    auc, low, high = auc_with_bootstrap(-member_distance, -other_distance, rng)
+    return MetricResult(
+        name="membership", value=advantage(auc), ci_low=advantage(low), ci_high=advantage(high), n=2 * groups.n,
+        baseline=0.5, method=MEMBERSHIP_METHOD, holdout_used=groups.holdout_used, proxy=not groups.holdout_used,
+        details={"auc": auc, "auc_ci": [low, high], "members": groups.n, "non_members": groups.n,
+                 "synthetic_reference_rows": len(synthetic_reference)},
+    )
+
+
+def count_exact_copies(inputs: AuditInputs) -> int:
+    """Return how many synthetic rows equal some training row on every compared column."""
+    training = _row_keys(inputs.encoded_training)
+    synthetic = _row_keys(inputs.encoded_synthetic)
+    return int(np.isin(synthetic, training).sum())
+
+
+def _references(inputs: AuditInputs, groups: Groups, max_reference: int, rng: np.random.Generator
+                ) -> tuple[EncodedRows, EncodedRows]:
+    if groups.holdout_used:
+        training = subsample(len(inputs.training), max_reference, rng)
+        unseen = subsample(len(inputs.holdout), max_reference, rng)
+        return inputs.encoded_training.take(training), inputs.encoded_holdout.take(unseen)
+    order = rng.permutation(len(inputs.training))
+    half = len(order) // 2
+    training = np.sort(order[:half][:max_reference])
+    unseen = np.sort(order[half:][:max_reference])
+    return inputs.encoded_training.take(training), inputs.encoded_training.take(unseen)
+
+
+def _training_share(to_training, to_unseen) -> np.ndarray:
+    """Return per query 1 (training nearer), 0 (unseen nearer) or the training share of the tied rows."""
+    tied_share = to_training.n_tied / (to_training.n_tied + to_unseen.n_tied)
+    share = np.where(to_training.distance < to_unseen.distance, 1.0, 0.0)
+    return np.where(to_training.distance == to_unseen.distance, tied_share, share)
+
+
+def _copy_metric(to_training, to_unseen, closer: np.ndarray, expected: float, holdout_used: bool
+                 ) -> MetricResult:
+    """Return the share of synthetic rows that copy a training row beyond what copies of unseen rows predict.
+
+    Per query, y = (c - expected * e) / (1 - expected), where e is 1 for an
+    exact copy of some real row and c the training share of its copies. The
+    mean of y estimates the excess share of training copies among all
+    synthetic rows (0 when copies hit training and unseen rows in proportion
+    to their sizes; 1 when every synthetic row copies a training row). The
+    interval is the normal one of a mean.
+    """
+    exact = (to_training.distance == 0) | (to_unseen.distance == 0)
+    excess = (np.where(exact, closer, 0.0) - expected * exact) / (1 - expected)
+    mean = float(excess.mean())
+    half = Z * float(excess.std(ddof=1)) / np.sqrt(excess.size) if excess.size > 1 else 1.0
+    return MetricResult(
+        name="exact_copies", value=_unit(mean), ci_low=_unit(mean - half), ci_high=_unit(mean + half),
+        n=int(excess.size), baseline=expected, method=COPY_METHOD, holdout_used=holdout_used,
+        proxy=not holdout_used,
+        details={"share_copying_training": float((to_training.distance == 0).mean()),
+                 "share_copying_unseen": float((to_unseen.distance == 0).mean()),
+                 "copies_among_queries": int(exact.sum())},
+    )
+
+
+def _unit(value: float) -> float:
+    return float(min(1.0, max(0.0, value)))
+
+
+def _excess_share_metric(name: str, shares: np.ndarray, expected: float, n: int, method: str,
+                         holdout_used: bool) -> MetricResult:
+    """Return risk = max(0, (share - expected) / (1 - expected)) with the Wilson interval of the share."""
+    if n == 0:
+        return MetricResult(name=name, value=0.0, ci_low=0.0, ci_high=0.0, n=0, baseline=expected, method=method,
+                            holdout_used=holdout_used, proxy=not holdout_used)
+    share = float(np.mean(shares))
+    low, high = wilson_interval(share * n, n)
+
+    def scale(value: float) -> float:
+        return float(min(1.0, max(0.0, (value - expected) / (1 - expected))))
+
+    return MetricResult(name=name, value=scale(share), ci_low=scale(low), ci_high=scale(high), n=n,
+                        baseline=expected, method=method, holdout_used=holdout_used, proxy=not holdout_used)
+
+
+def _with_score(risk: MetricResult, details: dict) -> MetricResult:
+    """Return the DCR metric as a score, 1 minus the risk, so 1.0 means no closeness to training."""
+    return MetricResult(name=risk.name, value=1 - risk.value, ci_low=1 - risk.ci_high, ci_high=1 - risk.ci_low,
+                        n=risk.n, baseline=risk.baseline, method=risk.method, holdout_used=risk.holdout_used,
+                        proxy=risk.proxy, details={**details, "risk": risk.value, "risk_ci": [risk.ci_low,
+                                                                                                 risk.ci_high]})
+
+
+def _row_keys(rows: EncodedRows) -> np.ndarray:
+    """Return one hashable key per row, equal for rows equal on every column."""
+    combined = np.concatenate([rows.numeric.view(np.int32), rows.categorical], axis=1)
+    return np.ascontiguousarray(combined).view(np.dtype((np.void, combined.dtype.itemsize * combined.shape[1])))[:, 0]

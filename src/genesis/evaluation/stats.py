@@ -1,0 +1,149 @@
+"""Confidence intervals and the result record every privacy metric returns.
+
+Every risk genesis reports carries a 95% interval, the number of trials it
+rests on and the baseline it is measured against. Rates use the Wilson score
+interval (Wilson, "Probable inference, the law of succession, and
+statistical inference", JASA 1927), which stays inside [0, 1] and keeps its
+coverage for rates near 0 or 1 where the normal approximation fails. A risk
+of the form (attack - control) / (1 - control) combines the two rates'
+Wilson widths by the delta method. AUCs use a stratified percentile
+bootstrap (Efron and Tibshirani, "An Introduction to the Bootstrap", 1993).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+CONFIDENCE = 0.95
+Z = float(stats.norm.ppf(0.5 + CONFIDENCE / 2))
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One privacy metric: its value in [0, 1], 95% interval, sample size, baseline and verdict.
+
+    Attributes
+    ----------
+    name:
+        Metric key, e.g. "membership".
+    value, ci_low, ci_high:
+        Point estimate and 95% interval, each in [0, 1]. For risks, 0 is no
+        measurable risk; for "dcr", 1 is best.
+    n:
+        Trials the estimate rests on (attacks, queries or pairs).
+    baseline:
+        What the attack is compared with, e.g. the control success rate or
+        the AUC of a coin flip; None where no baseline applies.
+    method:
+        One line saying how the value was computed.
+    holdout_used:
+        True when the control came from real rows the model never saw; False
+        marks the value as a proxy.
+    threshold:
+        The policy limit the metric was checked against, or None.
+    passed:
+        True or False against the threshold, None when it could not be
+        decided (no threshold, or too few trials).
+    proxy:
+        True when the value is a proxy computed without a holdout.
+    details:
+        JSON-safe facts behind the value (rates, counts, columns).
+    """
+
+    name: str
+    value: float
+    ci_low: float
+    ci_high: float
+    n: int
+    baseline: float | None
+    method: str
+    holdout_used: bool
+    threshold: float | None = None
+    passed: bool | None = None
+    proxy: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def wilson_interval(successes: float, n: int, z: float = Z) -> tuple[float, float]:
+    """Return the Wilson score interval of a rate; (0, 1) when there are no trials.
+
+    `successes` may be fractional (ties counted as halves); the interval is
+    then that of the nearest binomial count, a close approximation.
+    """
+    if n <= 0:
+        return 0.0, 1.0
+    rate = min(max(successes / n, 0.0), 1.0)
+    denominator = 1 + z * z / n
+    centre = (rate + z * z / (2 * n)) / denominator
+    half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def excess_risk(attack: float, n_attack: int, control: float, n_control: int) -> tuple[float, float, float]:
+    """Return (risk, low, high) of risk = (attack - control) / (1 - control), clipped to [0, 1].
+
+    This is the attack's success beyond what the control group, whose rows
+    the model never saw, shows; Giomi et al., "A Unified Framework for
+    Quantifying Privacy Risk in Synthetic Data", PETS 2023, eq. 1. The
+    interval combines each rate's Wilson half-width by the delta method.
+    When the control succeeds on every row, the other columns already give
+    the secret away and the ratio is 0 / 0; the risk is then the absolute
+    excess attack - control, bounded by the attack's upper and the control's
+    lower Wilson bound.
+    """
+    attack_low, attack_high = wilson_interval(attack * n_attack, n_attack)
+    control_low, control_high = wilson_interval(control * n_control, n_control)
+    if control >= 1.0:
+        return _clip(attack - control), 0.0, _clip(attack_high - control_low)
+    sigma_attack = (attack_high - attack_low) / (2 * Z)
+    sigma_control = (control_high - control_low) / (2 * Z)
+
+    risk = (attack - control) / (1 - control)
+    # d risk / d attack = 1 / (1 - c); d risk / d control = (attack - 1) / (1 - c)^2.
+    sigma = math.hypot(sigma_attack / (1 - control), sigma_control * (1 - attack) / (1 - control) ** 2)
+    return _clip(risk), _clip(risk - Z * sigma), _clip(risk + Z * sigma)
+
+
+def auc_with_bootstrap(positive: np.ndarray, negative: np.ndarray, rng: np.random.Generator,
+                       n_bootstrap: int = 200) -> tuple[float, float, float]:
+    """Return (AUC, low, high): P(positive score > negative score), ties counted half, with a bootstrap CI.
+
+    The AUC is the Mann-Whitney statistic over average ranks. The interval
+    resamples each class with replacement (a stratified bootstrap) and takes
+    the 2.5% and 97.5% percentiles.
+    """
+    positive = np.asarray(positive, dtype=float)
+    negative = np.asarray(negative, dtype=float)
+    if positive.size == 0 or negative.size == 0:
+        return 0.5, 0.0, 1.0
+    estimate = _auc(positive, negative)
+    draws = np.empty(n_bootstrap)
+    for index in range(n_bootstrap):
+        draws[index] = _auc(rng.choice(positive, positive.size), rng.choice(negative, negative.size))
+    low, high = np.quantile(draws, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2])
+    return estimate, float(low), float(high)
+
+
+def advantage(auc: float) -> float:
+    """Return max(0, 2 AUC - 1): an attack's advantage over guessing (Yeom et al., CSF 2018)."""
+    return _clip(2 * auc - 1)
+
+
+def _auc(positive: np.ndarray, negative: np.ndarray) -> float:
+    ranks = stats.rankdata(np.concatenate([positive, negative]))
+    rank_sum = ranks[: positive.size].sum()
+    return float((rank_sum - positive.size * (positive.size + 1) / 2) / (positive.size * negative.size))
+
+
+def _clip(value: float) -> float:
+    if not math.isfinite(value):
+        return 1.0  # NOTE: a risk that cannot be computed reads as the worst case, never as safe.
+    return min(1.0, max(0.0, float(value)))

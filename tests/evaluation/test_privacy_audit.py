@@ -1,0 +1,228 @@
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from genesis import SyntheticGenerator, run_privacy_audit
+from genesis.datasets import patient_table
+from genesis.errors import ConfigError
+from genesis.evaluation.audit_inputs import remove_rows
+from genesis.evaluation.privacy_report import DEFAULT_THRESHOLDS, judge
+from genesis.evaluation.stats import MetricResult
+from genesis.holdout import lookup_holdout
+
+QIS = ["age", "gender", "zip_code"]
+SECRETS = ["condition", "treatment", "annual_cost"]
+RISKS = ("membership_risk", "attribute_risk", "singling_out_risk", "linkability_risk")
+
+
+@pytest.fixture(scope="module")
+def real():
+    return patient_table(10_000, random_state=42).drop(columns="patient_id")
+
+
+@pytest.fixture(scope="module")
+def record(real):
+    """The release record of a fit with the default holdout, whose rows stay in memory."""
+    model = SyntheticGenerator(method="gaussian_copula", random_state=0).fit(real)
+    synthetic = model.generate(n_samples=10)
+    assert lookup_holdout(synthetic) is not None
+    return model, synthetic.attrs["genesis"]
+
+
+def released(frame, record):
+    frame = frame.copy()
+    frame.attrs["genesis"] = record[1]
+    return frame
+
+
+def training_rows(real, record):
+    holdout = lookup_holdout(released(real.iloc[:1], record))
+    return remove_rows(real, holdout)
+
+
+def audit(real, synthetic, **options):
+    return run_privacy_audit(real, synthetic, sensitive_columns=SECRETS, quasi_identifiers=QIS, random_state=3,
+                             **options)
+
+
+def test_fresh_draw_passes_with_default_holdout(real, record):
+    fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+
+    report = audit(real, fresh)
+
+    assert report.verdict == "pass"
+    assert report.is_safe
+    assert report.holdout_used
+    for name in RISKS:
+        assert getattr(report, name) < 0.05, name
+    assert report.dcr_score > 0.9
+
+
+def test_copy_of_training_rows_fails(real, record):
+    copy = released(training_rows(real, record), record)
+
+    report = audit(real, copy)
+
+    assert not report.is_safe
+    assert report.verdict == "fail"
+    assert report.membership_risk > 0.95
+    assert report.attribute_risk > 0.95
+    assert report.linkability_risk > 0.8
+    assert report.dcr_score < 0.05
+    assert report.metrics["exact_copies"].value > 0.95
+    assert report.exact_copies == len(copy)
+    assert report.overall_score == 0.0
+
+
+def test_copy_singles_out_more_than_fresh(real, record):
+    copy = released(training_rows(real, record), record)
+    fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+
+    copied = audit(real, copy).metrics["singling_out"]
+    new = audit(real, fresh).metrics["singling_out"]
+
+    assert copied.value > new.value
+    assert copied.details["attack_rate"] > copied.details["control_rate"]
+
+
+def test_half_copy_lands_in_between(real, record):
+    training = training_rows(real, record)
+    fresh = patient_table(10_000, random_state=8).drop(columns="patient_id")
+    half = released(pd.concat([training.iloc[:4000], fresh.iloc[:4000]], ignore_index=True), record)
+
+    report = audit(real, half)
+
+    assert 0.3 < report.membership_risk < 0.7
+    assert 0.3 < report.dcr_score < 0.7
+    assert 0.2 < report.attribute_risk < 0.8
+    assert not report.is_safe
+
+
+def test_without_holdout_every_risk_is_proxy(real):
+    fresh = patient_table(10_000, random_state=7).drop(columns="patient_id")
+
+    report = audit(real, fresh)
+
+    assert not report.holdout_used
+    assert report.verdict == "inconclusive"
+    assert not report.is_safe
+    assert all(report.metrics[name].proxy for name in ("dcr", "membership", "attribute", "linkability"))
+    assert any("No holdout" in text for text in report.warnings)
+    for name in RISKS:
+        assert isinstance(getattr(report, name), float)
+
+
+def test_holdout_data_argument_used(real, record):
+    holdout = lookup_holdout(released(real.iloc[:1], record))
+    fresh = patient_table(10_000, random_state=7).drop(columns="patient_id")
+
+    report = audit(real, fresh, holdout_data=holdout)
+
+    assert report.holdout_used
+    assert report.settings["holdout_source"] == "argument"
+
+
+def test_k_and_generalization_read_from_record(real):
+    privacy = {"k_anonymity": {"k": 5, "quasi_identifiers": QIS}}
+    model = SyntheticGenerator(method="gaussian_copula", privacy=privacy, random_state=1).fit(real)
+    synthetic = model.generate(n_samples=5000)
+
+    report = run_privacy_audit(real, synthetic, random_state=0)
+
+    assert report.k == 5
+    assert report.quasi_identifiers == tuple(QIS)
+    assert report.k_anonymity_satisfied is True
+    assert report.smallest_equivalence_class >= 5
+    assert report.settings["generalized_like_release"] is True
+    assert report.holdout_used
+
+
+def test_k_not_met_reported(real):
+    fresh = patient_table(2000, random_state=9).drop(columns="patient_id")
+
+    report = audit(real, fresh, k=5)
+
+    assert report.k_anonymity_satisfied is False
+    assert report.smallest_equivalence_class < 5
+    assert report.verdict == "fail"
+
+
+def test_nan_never_reads_as_safe():
+    metric = MetricResult(name="membership", value=math.nan, ci_low=math.nan, ci_high=math.nan, n=100,
+                          baseline=0.5, method="m", holdout_used=True)
+
+    judged = judge(metric, 0.15)
+
+    assert judged.passed is None
+
+
+def test_report_is_json_safe_without_real_rows(real, record):
+    fresh = released(patient_table(3000, random_state=7).drop(columns="patient_id"), record)
+
+    report = audit(real, fresh, n_attacks=300)
+    text = json.dumps(report.to_dict())
+
+    assert "Metformin" not in text
+    assert str(real["annual_cost"].max()) not in text
+    assert "membership" in str(report)
+    assert "<table>" in report._repr_html_()
+
+
+def test_thresholds_configurable(real, record):
+    fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+
+    report = audit(real, fresh, thresholds={"membership": 0.0}, n_attacks=300)
+
+    assert report.thresholds["membership"] == 0.0
+    assert report.thresholds["attribute"] == DEFAULT_THRESHOLDS["attribute"]
+    assert report.metrics["membership"].passed is not True
+
+
+@pytest.mark.parametrize(("options", "message"), [
+    ({"thresholds": {"unknown": 0.1}}, "thresholds key"),
+    ({"thresholds": {"membership": 2}}, "thresholds"),
+    ({"n_attacks": 0}, "n_attacks"),
+    ({"tolerance": -1}, "tolerance"),
+    ({"k": 0}, "k is"),
+])
+def test_invalid_settings_raise(real, options, message):
+    with pytest.raises(ConfigError, match=message):
+        run_privacy_audit(real, real.iloc[:100], **options)
+
+
+def test_sensitive_column_must_exist(real):
+    with pytest.raises(ConfigError, match="sensitive_columns"):
+        run_privacy_audit(real, real.iloc[:100], sensitive_columns=["nope"])
+
+
+def test_same_seed_same_report(real, record):
+    fresh = released(patient_table(3000, random_state=7).drop(columns="patient_id"), record)
+
+    first = audit(real, fresh, n_attacks=300).to_dict()
+    second = audit(real, fresh, n_attacks=300).to_dict()
+
+    assert first["metrics"] == second["metrics"]
+
+
+def test_remove_rows_takes_one_copy_per_holdout_row():
+    real = pd.DataFrame({"x": [1, 1, 2, 3]})
+    holdout = pd.DataFrame({"x": [1, 3]})
+
+    training = remove_rows(real, holdout)
+
+    assert sorted(training["x"]) == [1, 2]
+
+
+def test_scores_are_floats_in_unit_interval(real, record):
+    fresh = released(patient_table(3000, random_state=7).drop(columns="patient_id"), record)
+
+    report = audit(real, fresh, n_attacks=300)
+
+    for name in ("overall_score", "dcr_score", *RISKS):
+        value = getattr(report, name)
+        assert isinstance(value, float)
+        assert 0.0 <= value <= 1.0
+    assert np.isfinite([m.value for m in report.metrics.values()]).all()

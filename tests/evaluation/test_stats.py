@@ -1,0 +1,58 @@
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from genesis.evaluation.stats import advantage, auc_with_bootstrap, excess_risk, wilson_interval
+
+
+def test_wilson_matches_statsmodels_formula():
+    low, high = wilson_interval(40, 100)
+
+    # Wilson (1927) interval for 40/100 at 95%, computed by hand.
+    assert low == pytest.approx(0.3094, abs=1e-4)
+    assert high == pytest.approx(0.4980, abs=1e-4)
+
+
+def test_wilson_without_trials_is_uninformative():
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+
+
+def test_excess_risk_zero_when_rates_equal():
+    risk, low, high = excess_risk(0.3, 2000, 0.3, 2000)
+
+    assert risk == 0.0
+    assert low == 0.0
+    assert 0.0 < high < 0.06
+
+
+def test_excess_risk_full_when_attack_always_succeeds():
+    risk, low, high = excess_risk(1.0, 2000, 0.2, 2000)
+
+    assert risk == 1.0
+    assert low > 0.98
+
+
+def test_excess_risk_when_control_is_perfect():
+    risk, low, high = excess_risk(1.0, 500, 1.0, 500)
+
+    assert risk == 0.0
+    assert high < 0.01
+
+
+def test_auc_matches_scipy_mann_whitney():
+    rng = np.random.default_rng(0)
+    positive, negative = rng.normal(0.3, 1, 300), rng.normal(0, 1, 300)
+
+    auc, low, high = auc_with_bootstrap(positive, negative, rng)
+    statistic = stats.mannwhitneyu(positive, negative).statistic / (300 * 300)
+
+    assert auc == pytest.approx(statistic)
+    assert low < auc < high
+
+
+def test_advantage_clipped():
+    assert advantage(0.4) == 0.0
+    assert advantage(0.75) == pytest.approx(0.5)
+    assert advantage(math.nan) == 1.0
