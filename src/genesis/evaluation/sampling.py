@@ -51,7 +51,9 @@ def draw_groups(inputs: AuditInputs, n_attacks: int, rng: np.random.Generator) -
         controls = rng.choice(len(inputs.holdout), size=n, replace=False)
         return Groups(np.sort(targets), np.sort(controls), True)
 
-    n = min(n_attacks, n_training // 2)
+    # Without a holdout, targets and controls both come from training, and a third of the rows stays
+    # out of both groups: the membership proxy compares distances against those rows.
+    n = min(n_attacks, n_training // 3)
     chosen = rng.permutation(n_training)
     return Groups(np.sort(chosen[:n]), np.sort(chosen[n:2 * n]), False)
 
