@@ -31,8 +31,12 @@ def build_record(
     generated_rows: int,
     privacy: dict[str, Any] | None,
     holdout: dict[str, Any] | None = None,
+    training: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return a new release record for one call of `generate`.
+
+    `training` holds the settings the generator resolved when it trained
+    (e.g. CTGAN's epochs for ``epochs="auto"``), next to the requested `config`.
 
     `holdout` is the entry of `genesis.holdout.holdout_entry`: an id into the
     in-memory registry and the holdout's size, never its rows.
@@ -43,7 +47,7 @@ def build_record(
         "record_version": RECORD_VERSION,
         "genesis_version": __version__,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "generator": {"method": method, "config": config},
+        "generator": {"method": method, "config": config, "training": training or {}},
         "schema": schema,
         "random_state": random_state,
         "rows": {"training": training_rows, "generated": generated_rows},

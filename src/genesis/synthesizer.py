@@ -440,6 +440,7 @@ class SyntheticGenerator:
             generated_rows=generated_rows,
             privacy=self._privacy_record(),
             holdout=None if self.holdout_ is None else dict(self.holdout_),
+            training=self.generator_.training_summary(),
         ) | {"dropped_identifier_columns": list(getattr(self, "dropped_identifiers_", []))}
 
     def _privacy_record(self) -> dict[str, Any] | None:

@@ -153,6 +153,18 @@ def test_dp_output_contract(patients):
     assert synthetic.attrs["genesis"]["privacy"]["ledger"]["spent"]["epsilon"] <= 1.0
 
 
+def test_record_gives_settings_used(patients, tmp_path):
+    model = fit_dp_ctgan(patients, config={**TINY, "epochs": "auto"})
+
+    training = model.generate(n_samples=10).attrs["genesis"]["generator"]["training"]
+    loaded = SyntheticGenerator.load(model.save(tmp_path / "model.genesis"))
+
+    assert training["pac"] == 1
+    assert isinstance(training["epochs"], int)
+    assert training["dp_sgd"]["noise_multiplier"] == model.generator_.noise_multiplier_
+    assert loaded.generate(n_samples=10).attrs["genesis"]["generator"]["training"] == training
+
+
 def test_conditions_come_from_noisy_counts(patients):
     model = fit_dp_ctgan(patients)
 

@@ -317,7 +317,8 @@ def test_default_delta_for_large_table():
 
 
 def test_delta_at_least_one_over_n_is_error():
-    with raises_message("delta is 0.001, but it must be below 1/n = 0.001 for a table of 1000 units. Use "
+    with raises_message("delta is 0.001, but it must be below 1/n = 0.001 for 1000 privacy units (the "
+                        "training rows, or units with unit_column, after the holdout). Use "
                         "delta <= 0.0001 (1/(10 n)), or leave delta unset to choose it."):
         PrivacyConfig(epsilon=1.0, delta=1e-3).resolve_for_table(1000)
 
@@ -345,3 +346,10 @@ def test_resolve_rejects_bad_table_size(n_units):
     with raises_message(f"n_units is {n_units!r}, but it must be an integer >= 1. Pass the number of privacy "
                         "units in the table."):
         PrivacyConfig(epsilon=1.0).resolve_for_table(n_units)
+
+
+def test_bare_low_preset_example_names_low():
+    config = PrivacyConfig.from_value("low")
+
+    with pytest.raises(ConfigError, match="'preset': 'low'"):
+        config.resolve_for_table(1000)

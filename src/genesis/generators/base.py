@@ -48,6 +48,10 @@ class Generator(abc.ABC):
         self.config = self.validate_config(config or {})
         self.domain_: Domain | None = None
 
+    def training_summary(self) -> dict[str, Any]:
+        """Return the settings resolved during `fit` (JSON values), for the release record; {} by default."""
+        return {}
+
     def check_private_fit(self, max_rows_per_unit: int) -> None:
         """Raise before any privacy budget is spent if this generator cannot train under these DP settings.
 

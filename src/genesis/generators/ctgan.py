@@ -194,8 +194,13 @@ class CTGANGenerator(Generator):
         self.sampler_: ConditionSampler | None = None
         self.network_: Any = None
         self.batch_size_: int | None = None
+        self.training_: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ fit
+
+    def training_summary(self) -> dict[str, Any]:
+        """Return the epochs, batch size and pac used, and the DP-SGD schedule under DP."""
+        return dict(self.training_)
 
     def check_private_fit(self, max_rows_per_unit: int) -> None:
         """Raise `NotSupportedError` for more than one row per privacy unit (see `_check_rows_per_unit`)."""
@@ -232,7 +237,9 @@ class CTGANGenerator(Generator):
 
         with _torch_session(torch, self.config["torch_threads"], rng):
             network = ctgan_training.train(plan, encoder, matrix, sampler, rng, progress)
-        return self._store(domain, encoder, sampler, network, plan.batch_size)
+        training = {"epochs": plan.epochs, "batch_size": plan.batch_size, "pac": plan.pac,
+                    "generator_steps": plan.epochs * plan.steps_per_epoch}
+        return self._store(domain, encoder, sampler, network, plan.batch_size, training)
 
     def _fit_private(
         self,
@@ -274,10 +281,17 @@ class CTGANGenerator(Generator):
                              noise_multiplier=steps.noise_multiplier)
             network = ctgan_dp_training.train(trainer, plan.epochs, progress)
         self.noise_multiplier_ = steps.noise_multiplier
-        return self._store(domain, encoder, sampler, network, plan.batch_size)
+        training = {"epochs": plan.epochs, "batch_size": plan.batch_size, "pac": 1,
+                    "generator_steps": plan.epochs * plan.steps_per_epoch,
+                    "dp_sgd": {"critic_steps": steps.critic_steps, "sampling_rate": steps.sampling_rate,
+                               "noise_multiplier": steps.noise_multiplier,
+                               "max_grad_norm": self.config["max_grad_norm"],
+                               "pretrain_epochs": self.config["dp_pretrain_epochs"]}}
+        return self._store(domain, encoder, sampler, network, plan.batch_size, training)
 
     def _store(self, domain: Domain, encoder: TableEncoder, sampler: ConditionSampler | None, network: Any,
-               batch_size: int) -> CTGANGenerator:
+               batch_size: int, training: dict[str, Any]) -> CTGANGenerator:
+        self.training_ = training
         self.domain_ = domain
         self.encoder_ = encoder
         self.sampler_ = sampler
@@ -382,6 +396,7 @@ class CTGANGenerator(Generator):
             "encoder": self.encoder_.to_dict(),
             "sampler": self.sampler_.to_dict() if self.sampler_ is not None else None,
             "batch_size": self.batch_size_,
+            "training": self.training_,
             "network": {
                 "embedding_dim": self.config["embedding_dim"],
                 "generator_dim": list(self.config["generator_dim"]),
@@ -418,6 +433,7 @@ class CTGANGenerator(Generator):
         model.sampler_ = sampler
         model.network_ = network
         model.batch_size_ = int(state["batch_size"])
+        model.training_ = dict(state.get("training", {}))
         return model
 
 

@@ -272,17 +272,16 @@ def _discover_categories(
 
 
 def _warn_merged(name: str, n_dropped: int, nullable: bool) -> None:
+    # stacklevel 5 points at the user's call of SyntheticGenerator.fit: warn <- this <- the
+    # category step <- the domain step <- fit.
+    dropped = "1 category fell" if n_dropped == 1 else f"{n_dropped} categories fell"
+    modelled = "is modelled as a missing value" if n_dropped == 1 else "are modelled as missing values"
     warnings.warn(
-        f"Column {name!r}: {_categories(n_dropped)} fell below the differential-privacy threshold or "
-        "min_category_count and are modelled as missing values. Declare the categories in "
-        "public_domain to keep them.",
+        f"Column {name!r}: {dropped} below the differential-privacy threshold or min_category_count "
+        f"and {modelled}. Declare the categories in public_domain to keep them.",
         PrivacyWarning,
-        stacklevel=4,
+        stacklevel=5,
     )
-
-
-def _categories(count: int) -> str:
-    return f"{count} category" if count == 1 else f"{count} categories"
 
 
 def _discover_bounds(
