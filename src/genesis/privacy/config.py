@@ -164,7 +164,8 @@ class PrivacyConfig:
         delta = self.delta if self.delta is not None else min(DEFAULT_DELTA, 1.0 / (10 * n_units))
         if delta >= 1.0 / n_units:
             raise ConfigError(invalid_value(
-                "delta", delta, f"it must be below 1/n = {1.0 / n_units:.3g} for {n_units} privacy units (the "
+                "delta", delta,
+                f"it must be below 1/n = {1.0 / n_units:.3g} for {n_units} privacy units (the "
                 "training rows, or units with unit_column, after the holdout)",
                 f"Use delta <= {1.0 / (10 * n_units):.3g} (1/(10 n)), or leave delta unset to choose it."))
         if delta > 1.0 / (10 * n_units):
