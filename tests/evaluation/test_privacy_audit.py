@@ -44,8 +44,8 @@ def training_rows(real, record):
 
 
 def audit(real, synthetic, **options):
-    return run_privacy_audit(real, synthetic, sensitive_columns=SECRETS, quasi_identifiers=QIS, random_state=3,
-                             **options)
+    options = {"sensitive_columns": SECRETS, "quasi_identifiers": QIS, "random_state": 3, **options}
+    return run_privacy_audit(real, synthetic, **options)
 
 
 def test_fresh_draw_passes_with_default_holdout(real, record):
@@ -72,20 +72,45 @@ def test_copy_of_training_rows_fails(real, record):
     assert report.attribute_risk > 0.95
     assert report.linkability_risk > 0.8
     assert report.dcr_score < 0.05
+    assert report.singling_out_risk > 0.95
     assert report.metrics["exact_copies"].value > 0.95
     assert report.exact_copies == len(copy)
     assert report.overall_score == 0.0
 
 
-def test_copy_singles_out_more_than_fresh(real, record):
-    copy = released(training_rows(real, record), record)
+def test_singling_out_orders_copy_half_and_fresh(real, record):
+    training = training_rows(real, record)
     fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+    half = released(pd.concat([training.iloc[:4000], fresh.iloc[:4000]], ignore_index=True), record)
 
-    copied = audit(real, copy).metrics["singling_out"]
+    copied = audit(real, released(training, record)).metrics["singling_out"]
+    halved = audit(real, half).metrics["singling_out"]
     new = audit(real, fresh).metrics["singling_out"]
 
-    assert copied.value > new.value
-    assert copied.details["attack_rate"] > copied.details["control_rate"]
+    assert copied.details["attack_rate"] == 1.0
+    assert new.value < halved.value < copied.ci_low
+    assert halved.details["attack_rate"] > halved.details["control_rate"]
+    assert new.n > 200
+
+
+def test_singling_out_control_matches_fresh_attack(real, record):
+    # The control is the chance a predicate has of isolating one training row when membership is random.
+    fresh = released(patient_table(10_000, random_state=11).drop(columns="patient_id"), record)
+
+    metric = audit(real, fresh).metrics["singling_out"]
+
+    assert abs(metric.details["attack_rate"] - metric.details["control_rate"]) < 0.05
+    assert metric.ci_high < DEFAULT_THRESHOLDS["singling_out"]
+
+
+def test_singling_out_ignores_unique_continuous_values(real, record):
+    # annual_cost has thousands of distinct values; as exact values they would isolate rows in any table.
+    fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+
+    metric = audit(real, fresh, quasi_identifiers=["annual_cost", "gender"]).metrics["singling_out"]
+
+    assert metric.n > 0
+    assert metric.ci_high < DEFAULT_THRESHOLDS["singling_out"]
 
 
 def test_half_copy_lands_in_between(real, record):

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from genesis.evaluation.stats import advantage, auc_with_bootstrap, excess_risk, wilson_interval
+from genesis.evaluation.stats import (
+    MIN_UNKNOWN_SHARE,
+    advantage,
+    auc_with_bootstrap,
+    excess_risk,
+    paired_excess_risk,
+    wilson_interval,
+)
 
 
 def test_wilson_matches_statsmodels_formula():
@@ -38,7 +45,50 @@ def test_excess_risk_when_control_is_perfect():
     risk, low, high = excess_risk(1.0, 500, 1.0, 500)
 
     assert risk == 0.0
-    assert high < 0.01
+    assert high < 0.1
+
+
+def test_excess_risk_near_perfect_control_stays_narrow():
+    # Control 0.99 on 2,000 rows: the plain ratio's interval would span about half of [0, 1].
+    risk, low, high = excess_risk(0.995, 2000, 0.99, 2000)
+
+    assert risk == (0.995 - 0.99) / MIN_UNKNOWN_SHARE
+    assert high - low < 0.15
+
+
+def test_excess_risk_floor_leaves_ordinary_controls_alone():
+    risk, _, _ = excess_risk(0.6, 2000, 0.2, 2000)
+
+    assert abs(risk - 0.5) < 1e-12
+
+
+def test_paired_excess_risk_by_hand():
+    success = np.array([1, 0, 1, 1])
+    expected = np.array([0.5, 0.5, 0.25, 0.75])
+
+    risk, low, high = paired_excess_risk(success, expected)
+
+    # attack 0.75, control 0.5: (0.75 - 0.5) / (1 - 0.5).
+    assert abs(risk - 0.5) < 1e-12
+    assert low < risk < high
+
+
+def test_paired_excess_risk_all_successes_has_a_wilson_wide_interval():
+    risk, low, high = paired_excess_risk(np.ones(400), np.full(400, 0.5))
+
+    assert risk == 1.0
+    assert 0.95 < low < 1.0
+
+
+def test_paired_excess_risk_zero_when_outcomes_match_expectation():
+    rng = np.random.default_rng(0)
+    expected = rng.uniform(0, 0.6, size=4000)
+    success = rng.random(4000) < expected
+
+    risk, low, high = paired_excess_risk(success, expected)
+
+    assert low == 0.0
+    assert high < 0.05
 
 
 def test_auc_matches_scipy_mann_whitney():

@@ -3,23 +3,25 @@
 After Giomi et al., "A Unified Framework for Quantifying Privacy Risk in
 Synthetic Data", PETS 2023, section 4.1: the attacker writes predicates
 (conjunctions of column = value conditions) that match exactly one synthetic
-row, and succeeds when a predicate also matches exactly one row of the real
+row, and succeeds when a predicate matches exactly one row of the training
 table. Univariate predicates use one column, multivariate ones two or more.
 
-Whether a predicate isolates a row depends on the table's size, so the
-attack and its control use equal sizes: in each round, m training rows
-(m = the holdout's size), the m holdout rows and m synthetic rows are drawn,
-predicates are read off the synthetic sample, and each is checked on both
-real samples. A model that copies no one then gives both the same success
-rate in expectation. Comparing tables of different sizes with one predicate
-set makes a fresh draw of the same process look risky, because a predicate
-is more likely to isolate a row in the larger table. The price is that a
-copy of the training table scores only about m / n_training, the chance that
-the copied row is in the sample, beyond the control.
+The control is not a second table of another size. Whether a predicate
+isolates a row depends on the table's size, so checking the same predicates
+on a smaller holdout table biases the control. genesis conditions on the
+real rows instead: a predicate matching c rows of the training and holdout
+tables together (N rows, n_T of them training) would, for a model that
+never saw the split, match exactly one training row with the hypergeometric
+probability P(X = 1), X ~ Hypergeom(N, n_T, c). The holdout is a uniform
+random share of the fitted table, so this is exact, not an approximation.
+The control rate is the mean of that probability over the predicates. A
+copy of the training table makes every predicate succeed (attack rate 1), a
+fresh draw from the same process matches the control in expectation.
 
 Numbers with more than `MAX_EXACT_VALUES` distinct values are written as
 one of `N_BINS` quantile bins of the synthetic column before predicates are
-made, because an exact continuous value is unique in every table by chance.
+made. Exact continuous values match no real row except copies, so the bins
+keep predicates that a fresh draw can make informative.
 """
 
 from __future__ import annotations
@@ -30,59 +32,132 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from genesis.evaluation.audit_inputs import AuditInputs
-from genesis.evaluation.inference import risk_metric
 from genesis.evaluation.sampling import Groups
-from genesis.evaluation.stats import MetricResult
+from genesis.evaluation.stats import MetricResult, excess_risk, paired_excess_risk, wilson_interval
 
-MAX_EXACT_VALUES = 100
-N_BINS = 100
+MAX_EXACT_VALUES = 200
+N_BINS = 200
 MAX_COLUMN_SETS = 64
-MAX_MATCH_LIMIT = 1
-MAX_ROUNDS = 10
-METHOD = ("predicates that match one row of a synthetic sample, checked for matching exactly one row of "
-          "equal-size training and holdout samples; risk = (target - control) / (1 - control)")
+MIN_PREDICATES = 200
+"""Minimum number of predicates before the synthetic match limit is raised (about +-0.07 on a rate near 0.3)."""
+MAX_MATCH_LIMIT = 50
+KINDS = {"univariate": "one column", "multivariate": "two or more columns"}
+METHOD = ("predicates that match one synthetic row (or the fewest, up to 50); success when one matches exactly one training row; "
+          "control = the same event's probability had the training rows been drawn at random from the training "
+          "and holdout rows (hypergeometric); risk = (attack - control) / (1 - control)")
+PROXY_METHOD = ("predicates that match one synthetic row (or the fewest, up to 50); success when one matches exactly one training row; "
+                "no holdout, so compared with predicates of independently drawn values (naive baseline)")
 
 
 def singling_out_metrics(inputs: AuditInputs, groups: Groups, n_attacks: int, rng: np.random.Generator
                          ) -> dict[str, MetricResult]:
-    """Return the "univariate" and "multivariate" singling-out metrics."""
+    """Return the singling-out metric over univariate and multivariate predicates together.
+
+    The attacker uses both kinds, so the headline pools them; each kind's
+    own value, interval and count are in `details["kinds"]`.
+    """
     columns = list(inputs.quasi_identifiers) or list(inputs.columns)
     codes = _predicate_codes(inputs, columns)
-    synthetic, training = codes["synthetic"], codes["training"]
-    if groups.holdout_used:
-        unseen, attacked = codes["holdout"], training
-    else:
-        unseen, attacked = training[groups.controls], np.delete(training, groups.controls, axis=0)
-    size = min(len(unseen), len(attacked), len(synthetic))
+    holdout = codes.get("holdout") if groups.holdout_used else None
 
-    results = {}
-    for kind, sizes in (("univariate", [1]), ("multivariate", list(range(2, len(columns) + 1)) or [1])):
-        column_sets = _column_sets(len(columns), sizes, rng)
-        attack = control = 0.0
-        n_predicates, limit = 0, None
-        for _ in range(MAX_ROUNDS):
-            sample = synthetic[rng.choice(len(synthetic), size, replace=False)]
-            targets = attacked[rng.choice(len(attacked), size, replace=False)]
-            controls = unseen[rng.choice(len(unseen), size, replace=False)]
-            predicates, limit = _predicates(sample, column_sets, n_attacks - n_predicates, limit, rng)
-            if not predicates:
-                break
-            attack += _isolating(predicates, targets, column_sets).sum()
-            control += _isolating(predicates, controls, column_sets).sum()
-            n_predicates += len(predicates)
-            if n_predicates >= n_attacks:
-                break
-        baseline = _random_predicate_success(synthetic, attacked[:size], column_sets, n_attacks, rng)
-        metric_groups = Groups(np.arange(n_predicates), np.arange(n_predicates), groups.holdout_used)
-        results[kind] = risk_metric(
-            "singling_out", attack / max(n_predicates, 1), control / max(n_predicates, 1), baseline,
-            metric_groups, METHOD,
-            {"kind": kind, "columns": [str(c) for c in columns], "predicates": n_predicates,
-             "predicates_requested": n_attacks, "max_synthetic_matches": limit, "sample_rows": size},
-        )
-    return results
+    pools = {kind: _synthetic_pools(codes["synthetic"], _column_sets(len(columns), sizes, rng))
+             for kind, sizes in (("univariate", [1]), ("multivariate", list(range(2, len(columns) + 1))))}
+    limit = _match_limit([pool for kind_pools in pools.values() for pool in kind_pools], 2 * n_attacks)
+    counts, kinds = [], []
+    for kind, kind_pools in pools.items():
+        found = _predicate_counts(kind_pools, limit, codes["training"], holdout, n_attacks, rng)
+        counts.append(found)
+        kinds.extend([kind] * len(found))
+    counts_all = np.concatenate(counts) if counts else np.empty((0, 2), dtype=np.int64)
+    kinds_all = np.array(kinds)
+
+    all_sets = _column_sets(len(columns), list(range(1, len(columns) + 1)), rng)
+    baseline = _random_predicate_success(codes["synthetic"], codes["training"], all_sets, n_attacks, rng)
+    n_training, n_holdout = len(codes["training"]), 0 if holdout is None else len(holdout)
+    per_kind = {kind: _risk(counts_all[kinds_all == kind], n_training, n_holdout, baseline)
+                for kind in KINDS}
+    risk, attack, control, low, high = _risk(counts_all, n_training, n_holdout, baseline)
+    n = len(counts_all)
+    return {"singling_out": MetricResult(
+        name="singling_out", value=risk, ci_low=low, ci_high=high, n=n, baseline=baseline,
+        method=METHOD if groups.holdout_used else PROXY_METHOD, holdout_used=groups.holdout_used,
+        proxy=not groups.holdout_used,
+        details={"columns": [str(c) for c in columns], "predicates": n, "predicates_requested": 2 * n_attacks,
+                 "max_synthetic_matches": limit,
+                 "proxy_reference": None if groups.holdout_used else "naive baseline",
+                 "attack_rate": attack, "attack_ci": list(wilson_interval(attack * n, n)),
+                 "control_rate": control, "baseline_rate": baseline,
+                 "kinds": {kind: {"value": value[0], "ci": [value[3], value[4]], "attack_rate": value[1],
+                                  "control_rate": value[2], "n": int((kinds_all == kind).sum())}
+                           for kind, value in per_kind.items()}},
+    )}
+
+
+def _risk(counts: np.ndarray, n_training: int, n_holdout: int, baseline: float
+          ) -> tuple[float, float, float, float, float]:
+    """Return (risk, attack rate, control rate, low, high) for predicates with (training, holdout) match counts."""
+    n = len(counts)
+    success = (counts[:, 0] == 1).astype(float) if n else np.empty(0)
+    attack = float(success.mean()) if n else 0.0
+    if n_holdout == 0:
+        risk, low, high = excess_risk(attack, n, baseline, n)
+        return risk, attack, baseline, low, high
+    expected = stats.hypergeom.pmf(1, n_training + n_holdout, n_training, counts.sum(axis=1)) if n else success
+    risk, low, high = paired_excess_risk(success, expected)
+    return risk, attack, float(expected.mean()) if n else 0.0, low, high
+
+
+def _synthetic_pools(synthetic: np.ndarray, column_sets: list[tuple[int, ...]]
+                     ) -> list[tuple[tuple[int, ...], np.ndarray, np.ndarray]]:
+    """Return per column set its distinct synthetic value combinations and how many synthetic rows hold each."""
+    return [(columns, *_key_counts(synthetic[:, list(columns)])) for columns in column_sets]
+
+
+def _match_limit(pools: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], requested: int) -> int:
+    """Return how many synthetic rows a predicate may match: 1 unless that leaves too few predicates.
+
+    One is Giomi et al.'s rule. With fewer than `MIN_PREDICATES` (or
+    `requested`) such predicates the limit rises, up to `MAX_MATCH_LIMIT`. A
+    k-anonymous release has no value combination of the quasi-identifiers
+    held by fewer than k rows, so there the attacker uses its rarest ones.
+    """
+    limit = 1
+    while limit < MAX_MATCH_LIMIT and sum(int((counts <= limit).sum()) for _, _, counts in pools) < min(
+            requested, MIN_PREDICATES):
+        limit += 1
+    return limit
+
+
+def _predicate_counts(pools: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], limit: int,
+                      training: np.ndarray, holdout: np.ndarray | None, requested: int, rng: np.random.Generator
+                      ) -> np.ndarray:
+    """Return (training matches, holdout matches) of up to `requested` predicates drawn uniformly from the pools.
+
+    A predicate is a column set with the values of one synthetic row that at
+    most `limit` synthetic rows share.
+    """
+    found = []
+    for columns, keys, counts in pools:
+        chosen = keys[counts <= limit]
+        in_training = _count_in(chosen, training[:, list(columns)])
+        in_holdout = np.zeros_like(in_training) if holdout is None else _count_in(chosen, holdout[:, list(columns)])
+        found.append(np.column_stack([in_training, in_holdout]))
+    candidates = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+    if len(candidates) > requested:
+        candidates = candidates[rng.choice(len(candidates), requested, replace=False)]
+    return candidates
+
+
+def _count_in(keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Return how many rows of `codes` have each of `keys`."""
+    table_keys, table_counts = _key_counts(codes)
+    if table_keys.size == 0:
+        return np.zeros(keys.size, dtype=np.int64)
+    found = np.searchsorted(table_keys, keys).clip(max=table_keys.size - 1)
+    return np.where(table_keys[found] == keys, table_counts[found], 0)
 
 
 def _predicate_codes(inputs: AuditInputs, columns: Sequence[Any]) -> dict[str, np.ndarray]:
@@ -118,51 +193,20 @@ def _column_sets(n_columns: int, sizes: Sequence[int], rng: np.random.Generator)
     return sets
 
 
-def _predicates(sample: np.ndarray, column_sets: list[tuple[int, ...]], wanted: int, limit: int | None,
-                rng: np.random.Generator) -> tuple[list[tuple[int, int]], int]:
-    """Return up to `wanted` predicates (column set index, key) matching at most `limit` sample rows.
-
-    The limit is one when that gives enough predicates, else up to
-    `MAX_MATCH_LIMIT`; once chosen, later rounds keep it.
-    """
-    pools = [_key_counts(sample[:, list(columns)]) for columns in column_sets]
-    if limit is None:
-        limit = 1
-        while limit < MAX_MATCH_LIMIT and sum(int((counts <= limit).sum()) for _, counts in pools) < wanted:
-            limit += 1
-    candidates = [(index, key) for index, (keys, counts) in enumerate(pools) for key in keys[counts <= limit]]
-    if not candidates:
-        return [], limit
-    chosen = rng.choice(len(candidates), size=min(wanted, len(candidates)), replace=False)
-    return [candidates[position] for position in chosen], limit
-
-
-def _isolating(predicates: list[tuple[int, int]], real: np.ndarray, column_sets: list[tuple[int, ...]]
-               ) -> np.ndarray:
-    """Return per predicate whether it matches exactly one row of `real`."""
-    real_counts = [_key_counts(real[:, list(columns)]) for columns in column_sets]
-    result = np.zeros(len(predicates), dtype=bool)
-    for position, (index, key) in enumerate(predicates):
-        keys, counts = real_counts[index]
-        found = np.searchsorted(keys, key)
-        result[position] = found < keys.size and keys[found] == key and counts[found] == 1
-    return result
-
-
-def _random_predicate_success(synthetic: np.ndarray, real: np.ndarray, column_sets: list[tuple[int, ...]],
+def _random_predicate_success(synthetic: np.ndarray, training: np.ndarray, column_sets: list[tuple[int, ...]],
                               n_attacks: int, rng: np.random.Generator) -> float:
-    """Return the success of predicates whose values are drawn independently per column (the naive attack)."""
+    """Return how often predicates of independently drawn synthetic values match one training row (naive attack)."""
+    if not column_sets or len(synthetic) == 0:
+        return 0.0
+    chosen = rng.integers(len(column_sets), size=n_attacks)
     successes = 0
-    real_counts = [_key_counts(real[:, list(columns)]) for columns in column_sets]
-    for _ in range(n_attacks):
-        index = rng.integers(len(column_sets))
+    for index in np.unique(chosen):
         columns = list(column_sets[index])
-        values = np.array([synthetic[rng.integers(len(synthetic)), column] for column in columns])
-        key = _combine(values[None, :])[0]
-        keys, counts = real_counts[index]
-        found = np.searchsorted(keys, key)
-        successes += bool(found < keys.size and keys[found] == key and counts[found] == 1)
-    return successes / max(n_attacks, 1)
+        n = int((chosen == index).sum())
+        values = np.column_stack([synthetic[rng.integers(len(synthetic), size=n), column] for column in columns])
+        matches = _count_in(_combine(values), training[:, columns])
+        successes += int((matches == 1).sum())
+    return successes / n_attacks
 
 
 def _key_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

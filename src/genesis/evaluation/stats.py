@@ -87,29 +87,70 @@ def wilson_interval(successes: float, n: int, z: float = Z) -> tuple[float, floa
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
+MIN_UNKNOWN_SHARE = 0.1
+"""Smallest 1 - control the risk is divided by; see `excess_risk`."""
+
+
 def excess_risk(attack: float, n_attack: int, control: float, n_control: int) -> tuple[float, float, float]:
-    """Return (risk, low, high) of risk = (attack - control) / (1 - control), clipped to [0, 1].
+    """Return (risk, low, high) of risk = (attack - control) / max(1 - control, 0.1), clipped to [0, 1].
 
     This is the attack's success beyond what the control group, whose rows
-    the model never saw, shows; Giomi et al., "A Unified Framework for
-    Quantifying Privacy Risk in Synthetic Data", PETS 2023, eq. 1. The
-    interval combines each rate's Wilson half-width by the delta method.
-    When the control succeeds on every row, the other columns already give
-    the secret away and the ratio is 0 / 0; the risk is then the absolute
-    excess attack - control, bounded by the attack's upper and the control's
-    lower Wilson bound.
+    the model never saw, shows, as a share of the secrets the control leaves
+    unknown; Giomi et al., "A Unified Framework for Quantifying Privacy Risk
+    in Synthetic Data", PETS 2023, eq. 1. The interval combines each rate's
+    Wilson half-width by the delta method.
+
+    When the other columns already give the secret away (control near 1),
+    1 - control is small, the ratio amplifies each rate's error by
+    1 / (1 - control)^2, and the interval covers most of [0, 1] however many
+    rows are attacked. The divisor is therefore at least `MIN_UNKNOWN_SHARE`:
+    below it, the risk is the absolute excess attack - control counted in
+    tenths of the rows. A leak of secrets about 1.5% of all rows, beyond what
+    the population gives, still reaches the default threshold of 0.15.
     """
     attack_low, attack_high = wilson_interval(attack * n_attack, n_attack)
     control_low, control_high = wilson_interval(control * n_control, n_control)
-    if control >= 1.0:
-        return _clip(attack - control), 0.0, _clip(attack_high - control_low)
     sigma_attack = (attack_high - attack_low) / (2 * Z)
     sigma_control = (control_high - control_low) / (2 * Z)
+    unknown = max(1 - control, MIN_UNKNOWN_SHARE)
 
-    risk = (attack - control) / (1 - control)
-    # d risk / d attack = 1 / (1 - c); d risk / d control = (attack - 1) / (1 - c)^2.
-    sigma = math.hypot(sigma_attack / (1 - control), sigma_control * (1 - attack) / (1 - control) ** 2)
+    risk = (attack - control) / unknown
+    if 1 - control > MIN_UNKNOWN_SHARE:
+        # d risk / d attack = 1 / (1 - c); d risk / d control = (attack - 1) / (1 - c)^2.
+        sigma = math.hypot(sigma_attack / unknown, sigma_control * (1 - attack) / unknown ** 2)
+    else:
+        sigma = math.hypot(sigma_attack, sigma_control) / unknown
     return _clip(risk), _clip(risk - Z * sigma), _clip(risk + Z * sigma)
+
+
+def paired_excess_risk(success: np.ndarray, expected: np.ndarray) -> tuple[float, float, float]:
+    """Return (risk, low, high) of (attack - control) / (1 - control) when each trial has its own control.
+
+    `success` holds each trial's outcome (0 or 1) and `expected` the chance
+    of success that trial had without any leak, so attack = mean(success)
+    and control = mean(expected), estimated on the same trials. The risk is
+    a ratio of means, mean(success - expected) / mean(1 - expected); its
+    interval comes from the delta method for a ratio estimator (Cochran,
+    "Sampling Techniques", 1977, section 6.3). Because a degenerate sample
+    (every trial a success) has no spread, the interval is widened to at
+    least the Wilson interval of the attack rate with the control held fixed.
+    The divisor is at least `MIN_UNKNOWN_SHARE`, as in `excess_risk`.
+    """
+    success = np.asarray(success, dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    n = success.size
+    if n == 0:
+        return 0.0, 0.0, 1.0
+    attack, control = float(success.mean()), float(expected.mean())
+    unknown = max(1 - control, MIN_UNKNOWN_SHARE)
+    risk = (attack - control) / unknown
+
+    residual = (success - expected) - risk * (1 - expected) if 1 - control > MIN_UNKNOWN_SHARE else success - expected
+    sigma = float(np.sqrt(residual.var(ddof=1) / n) / unknown) if n > 1 else math.inf
+    attack_low, attack_high = wilson_interval(attack * n, n)
+    low = min(risk - Z * sigma, (attack_low - control) / unknown)
+    high = max(risk + Z * sigma, (attack_high - control) / unknown)
+    return _clip(risk), _clip(low) if math.isfinite(low) else 0.0, _clip(high)
 
 
 def auc_with_bootstrap(positive: np.ndarray, negative: np.ndarray, rng: np.random.Generator,
