@@ -49,7 +49,7 @@ def privacy_settings() -> dict[str, Any]:
         # Every combination of age, gender and ZIP code in the output occurs at least 5 times.
         # Values are generalized (age bands, 3-digit ZIP) until this holds.
         "k_anonymity": {"k": K, "quasi_identifiers": QUASI_IDENTIFIERS},
-        # Synthetic rows outside the inner range of a numeric column are dropped and redrawn.
+        # Synthetic rows in the outer 0.5% tails of a numeric column's noisy histogram are redrawn.
         "suppress_outliers": True,
         # Categories with a noisy count under 10 are not modelled.
         "min_category_count": 10,

@@ -116,7 +116,11 @@ def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: 
         found += "; audit warnings: " + " | ".join(warnings)
     status = PASS if verdict == "pass" else FAIL
     recommendation = None
-    if verdict == "inconclusive":
+    if verdict == "inconclusive" and getattr(report, "holdout_used", False):
+        # With a holdout, "inconclusive" means a metric had too few trials, not a missing control group.
+        recommendation = ("run the audit on more rows (or a larger n_attacks), so every metric has enough "
+                          "trials to be judged")
+    elif verdict == "inconclusive":
         recommendation = ("keep a holdout when fitting (the default) or pass holdout_data, so each risk is "
                           "measured against unseen rows")
     elif verdict != "pass":
