@@ -290,3 +290,21 @@ def test_run_subprocess_happy_path(tmp_path):
     assert (release / "synthetic.parquet.genesis.json").is_file()
     assert (release / "gdpr_assessment.pdf").is_file()
     assert (release / "ccpa_assessment.html").is_file()
+
+
+def test_run_interrupt_removes_partial_file(tmp_path, monkeypatch):
+    def interrupted(self, path):
+        Path(path).write_text("half a model")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("genesis.synthesizer.SyntheticGenerator.save", interrupted)
+    config = write_config(tmp_path)
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    release = tmp_path / "release"
+    assert result.exit_code == 1
+    assert "stage 'model' failed: interrupted" in result.output
+    assert not list(release.glob(".partial-*"))
+    assert not (release / "model.genesis").exists()
+    assert (release / "synthetic.csv").is_file()

@@ -140,7 +140,7 @@ class PipelineRun:
                 start = time.perf_counter()
                 try:
                     files, result = getattr(self, f"_{name}")(advance)
-                except Exception as error:  # noqa: BLE001  (every failure must name its stage)
+                except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001  (every failure names its stage)
                     bar.stop()
                     raise self._failure(name, error) from None
                 total = bar.tasks[task].total or 1
@@ -322,8 +322,11 @@ class PipelineRun:
         """Clean up the partial file, record the failure in the trail, and build the error."""
         if self._partial is not None:
             self._partial.unlink(missing_ok=True)
-        expected = isinstance(error, GenesisError | OSError)
-        reason = str(error) if expected else f"unexpected {type(error).__name__}: {error}"
+        expected = isinstance(error, GenesisError | OSError | KeyboardInterrupt)
+        if isinstance(error, KeyboardInterrupt):
+            reason = "interrupted (Ctrl-C)."
+        else:
+            reason = str(error) if expected else f"unexpected {type(error).__name__}: {error}"
         trail = self._trail_record(
             status="failed", stage=stage, error=reason, details=None if expected else traceback.format_exc()
         )

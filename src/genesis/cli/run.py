@@ -46,7 +46,9 @@ def run(
 def demo(
     directory: Annotated[Path, typer.Argument(help="Folder for the outputs.")] = Path("genesis-demo"),
     rows: Annotated[int, typer.Option(help="Rows in the sample table and in the output.")] = 10_000,
-    seed: Annotated[int, typer.Option(help="Random seed of the fit and the evaluation (the sample table uses seed 42).")] = 0,
+    seed: Annotated[
+        int, typer.Option(help="Random seed of the fit and the evaluation (the sample table uses seed 42).")
+    ] = 0,
     method: Annotated[str, typer.Option(help="auto (MST under differential privacy) or mst.")] = "auto",
 ) -> None:
     """Run the whole job on the built-in sample patient table with the HIPAA tutorial's settings.
