@@ -294,7 +294,11 @@ class PipelineRun:
                 self._write(name, writer)
                 files.append(name)
             failed = len(report.failed_checks)
-            verdict = "every automated check passed" if report.is_compliant else f"{failed} checks failed"
+            verdict = (
+                "every automated check passed"
+                if report.is_compliant
+                else f"{failed} check{'' if failed == 1 else 's'} failed"
+            )
             results.append(f"{framework.upper()}: {verdict}")
         return files, "; ".join(results)
 
