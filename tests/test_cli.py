@@ -73,7 +73,8 @@ def test_synth_unknown_drop_column(patients_csv, tmp_path):
 
 
 def test_synth_unknown_method(patients_csv, tmp_path):
-    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(tmp_path / "o.csv"), "--method", "gan"])
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(tmp_path / "o.csv"),
+                                 "--method", "gan"])
 
     assert result.exit_code == 1
     assert "'gan'" in result.output
@@ -101,17 +102,6 @@ def test_synth_output_in_place_of_a_file(patients_csv, tmp_path):
 
     assert result.exit_code == 1
     assert "Traceback" not in result.output
-
-
-def test_demo_writes_outputs(tmp_path):
-    result = runner.invoke(app, ["demo", str(tmp_path / "demo"), "--method", "gaussian_copula",
-                                 "--rows", "500"])
-
-    assert result.exit_code == 0, result.output
-    assert (tmp_path / "demo" / "synthetic_patients.csv").is_file()
-    assert (tmp_path / "demo" / "synthetic_patients.csv.genesis.json").is_file()
-    assert (tmp_path / "demo" / "patient_generator.genesis").is_file()
-    assert json.loads((tmp_path / "demo" / "summary.json").read_text())["rows_synthetic"] == 500
 
 
 def test_module_entry_point_reports_errors(tmp_path):

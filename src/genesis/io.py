@@ -36,6 +36,18 @@ def read_table(path: Path, na_values: Sequence[str] = ()) -> pd.DataFrame:
     return pd.DataFrame({name: _parse_column(raw[name]) for name in raw.columns})
 
 
+def read_columns(path: Path) -> list[str]:
+    """Return the column names of a CSV or Parquet file, reading only its header."""
+    suffix = _suffix(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Input file {str(path)!r} not found. Check the path.")
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet
+
+        return list(pyarrow.parquet.read_schema(path).names)
+    return [str(name) for name in pd.read_csv(path, dtype=str, nrows=0).columns]
+
+
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     suffix = _suffix(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -157,7 +157,7 @@ def test_risk_over_threshold_fails(real_patients, safe_harbor_table, make_audit,
 def test_inconclusive_audit_is_not_compliant(real_patients, safe_harbor_table, make_audit, quality_stub):
     audit = make_audit()
     audit = type(audit)(metrics=audit.metrics, verdict="inconclusive", is_safe=False,
-                        warnings=["no holdout: risks are proxies"])
+                        warnings=["no holdout: risks are proxies"], holdout_used=False)
 
     report = _hipaa(real_patients, safe_harbor_table, audit, quality_stub)
     check = _check(report, "hipaa.expert.audit_verdict")

@@ -7,8 +7,9 @@ or regulator.
 
 from __future__ import annotations
 
-from genesis.compliance.checks import FAIL, NOT_APPLICABLE, PASS, Check
+from genesis.compliance.checks import FAIL, NEEDS_ATTESTATION, NOT_APPLICABLE, PASS, Check
 from genesis.compliance.evidence import AssessmentEvidence, MeasuredRisk
+from genesis.compliance.safe_harbor import surrogate_columns
 
 RECOMMENDATIONS = {
     "singling_out": "generalize the quasi-identifiers further (raise k or coarsen ZIP, age and date levels) "
@@ -116,7 +117,11 @@ def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: 
         found += "; audit warnings: " + " | ".join(warnings)
     status = PASS if verdict == "pass" else FAIL
     recommendation = None
-    if verdict == "inconclusive":
+    if verdict == "inconclusive" and getattr(report, "holdout_used", False):
+        # With a holdout, "inconclusive" means a metric had too few trials, not a missing control group.
+        recommendation = ("run the audit on more rows (or a larger n_attacks), so every metric has enough "
+                          "trials to be judged")
+    elif verdict == "inconclusive":
         recommendation = ("keep a holdout when fitting (the default) or pass holdout_data, so each risk is "
                           "measured against unseen rows")
     elif verdict != "pass":
@@ -137,12 +142,23 @@ def _percent_or_count(key: str, value: float) -> str:
 def direct_identifiers_check(evidence: AssessmentEvidence, check_id: str, reference: str) -> Check:
     """Check that the identifier scan finds no direct identifier (name, SSN, email ...) in the released table.
     """
-    findings = [f for f in evidence.scan.findings if f.is_direct_identifier]
+    surrogates = surrogate_columns(evidence.record)
+    all_findings = [f for f in evidence.scan.findings if f.is_direct_identifier]
+    findings = [f for f in all_findings if f.column not in surrogates]
     method = (f"genesis.privacy.identifiers.scan_identifiers on the released table (column names and value "
               f"patterns on up to {evidence.scan.sample_size:,} values per column)")
-    if not findings:
+    if not all_findings:
         return Check(check_id, "Direct identifiers in the released table", reference, PASS,
                      "no column is named like or holds values shaped like a direct identifier", method)
+    if not findings:
+        # As in the HIPAA screen, fresh surrogate codes identify no real person, but a person must confirm it.
+        columns = ", ".join(sorted({f.column for f in all_findings}))
+        return Check(check_id, "Direct identifiers in the released table", reference, NEEDS_ATTESTATION,
+                     f"column {columns} holds surrogate codes that genesis generated for the synthetic rows, "
+                     "not codes of real people",
+                     method + "; a person must confirm that no mapping from these codes to real records "
+                     "exists",
+                     automated=False)
     described = "; ".join(f"column {f.column}: {f.category_name}" for f in findings)
     drops = "; ".join(f"drop column {f.column}" for f in findings)
     return Check(check_id, "Direct identifiers in the released table", reference, FAIL, described, method,

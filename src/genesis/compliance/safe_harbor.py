@@ -68,7 +68,7 @@ def safe_harbor_checks(evidence: AssessmentEvidence) -> list[Check]:
     findings: dict[str, list[IdentifierFinding]] = {letter: [] for letter in SAFE_HARBOR_CATEGORIES}
     for finding in evidence.scan.findings:
         findings[finding.category].append(finding)
-    surrogates = _surrogate_columns(evidence.record)
+    surrogates = surrogate_columns(evidence.record)
     method = SCAN_METHOD.format(sample=evidence.scan.sample_size)
 
     checks = []
@@ -257,7 +257,7 @@ def _is_zip_named(label: object) -> bool:
     return any(match.rule.key == "zip" for match in match_name_rules(name_tokens(label)))
 
 
-def _surrogate_columns(record: dict[str, Any] | None) -> set[str]:
+def surrogate_columns(record: dict[str, Any] | None) -> set[str]:
     """Return the columns that, by the release record, genesis filled with fresh surrogate IDs."""
     if record is None:
         return set()

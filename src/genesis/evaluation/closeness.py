@@ -75,8 +75,9 @@ def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, r
         other_distance = nearest(groups.control_rows(inputs), synthetic_reference, rng).distance
     else:
         # Equal sizes: a nearest neighbour among more rows is nearer, whatever the rows are.
-        others = subsample(len(inputs.training), max_reference, rng,
-                           exclude=np.concatenate([groups.targets, groups.controls]))
+        # Only the members are left out: without a holdout the controls are training rows too, and
+        # excluding them as well left no reference rows in tables under 2 * n_attacks rows.
+        others = subsample(len(inputs.training), max_reference, rng, exclude=groups.targets)
         size = min(len(others), len(inputs.synthetic))
         others = np.sort(rng.choice(others, size, replace=False))
         synthetic_reference = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), size, rng))

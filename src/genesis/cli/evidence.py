@@ -1,0 +1,237 @@
+"""`genesis audit`, `genesis evaluate` and `genesis certify`: evidence on a real and a synthetic file.
+
+Each reads the release record `<SYNTH>.genesis.json` that `synth`, `run` and
+`demo` write next to the synthetic table and attaches it to the loaded frame,
+so the library finds k, the quasi-identifiers and the generalization. When the
+record is absent, the options supply these facts, and the command prints what it
+assumed. The fit's holdout is never saved, so a calibrated audit from files
+needs `--holdout` with real rows kept out of training.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.markup import escape
+
+from genesis import release
+from genesis.cli.app import app, console, split_list, user_errors
+from genesis.compliance import ComplianceFramework, PrivacyCertificate
+from genesis.evaluation.privacy_audit import run_privacy_audit
+from genesis.evaluation.quality import QualityEvaluator
+from genesis.holdout import lookup_holdout
+from genesis.io import read_table
+
+RealArgument = Annotated[Path, typer.Argument(metavar="REAL", help="Real table the generator was fitted on.")]
+SynthArgument = Annotated[Path, typer.Argument(metavar="SYNTH", help="Synthetic table, .csv or .parquet.")]
+HoldoutOption = Annotated[
+    Path | None,
+    typer.Option(help="Real rows kept out of training (.csv or .parquet), to calibrate every risk."),
+]
+QuasiOption = Annotated[
+    str,
+    typer.Option(
+        "--quasi-identifiers",
+        help="Comma-separated columns an attacker could link [default: the recorded ones].",
+    ),
+]
+SensitiveOption = Annotated[
+    str,
+    typer.Option(
+        "--sensitive-columns",
+        help="Comma-separated secrets for attribute inference [default: the other columns].",
+    ),
+]
+KOption = Annotated[int | None, typer.Option("--k", help="k to check [default: the recorded k, else none].")]
+NaOption = Annotated[str, typer.Option(help="Comma-separated CSV strings that mean missing, e.g. '?,NA'.")]
+SeedOption = Annotated[
+    int | None, typer.Option(help="Seed of the subsamples and models; same seed, same numbers.")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")]
+
+
+@dataclass
+class _Tables:
+    real: pd.DataFrame
+    synthetic: pd.DataFrame
+    holdout: pd.DataFrame | None
+    record_path: str | None
+    assumptions: list[str]
+
+
+@app.command()
+def audit(
+    real_path: RealArgument,
+    synthetic_path: SynthArgument,
+    holdout: HoldoutOption = None,
+    quasi_identifiers: QuasiOption = "",
+    sensitive_columns: SensitiveOption = "",
+    k: KOption = None,
+    na_values: NaOption = "",
+    seed: SeedOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Measure what SYNTH reveals about the rows of REAL: DCR, membership, inference, singling out."""
+    with user_errors():
+        tables = _load(real_path, synthetic_path, holdout, na_values)
+        report = run_privacy_audit(
+            tables.real,
+            tables.synthetic,
+            holdout_data=tables.holdout,
+            quasi_identifiers=split_list(quasi_identifiers) or None,
+            sensitive_columns=split_list(sensitive_columns) or None,
+            k=k,
+            random_state=seed,
+        )
+    _emit(report, tables, as_json)
+
+
+@app.command()
+def evaluate(
+    real_path: RealArgument,
+    synthetic_path: SynthArgument,
+    holdout: HoldoutOption = None,
+    target_column: Annotated[
+        str | None,
+        typer.Option(help="Column the utility models predict [default: up to 3 chosen by the evaluator]."),
+    ] = None,
+    discrete: Annotated[str, typer.Option(help="Comma-separated columns to compare as categories.")] = "",
+    na_values: NaOption = "",
+    seed: SeedOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Score how well SYNTH keeps the statistics of REAL: shapes, pair trends, ML utility, detection."""
+    with user_errors():
+        tables = _load(
+            real_path,
+            synthetic_path,
+            holdout,
+            na_values,
+            without_holdout="utility is tested on real rows the generator may have seen",
+        )
+        evaluator = QualityEvaluator(
+            tables.real,
+            tables.synthetic,
+            holdout_data=tables.holdout,
+            discrete_columns=split_list(discrete) or None,
+            random_state=seed,
+        )
+        report = evaluator.evaluate(target_column=target_column)
+    _emit(report, tables, as_json)
+
+
+@app.command()
+def certify(
+    real_path: RealArgument,
+    synthetic_path: SynthArgument,
+    framework: Annotated[str, typer.Option(help="hipaa, gdpr or ccpa.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Folder for <framework>_assessment.html, .pdf and .json."),
+    ] = None,
+    organization: Annotated[str | None, typer.Option(help="Organization named in the assessment.")] = None,
+    data_description: Annotated[str | None, typer.Option(help="Description of the data.")] = None,
+    purpose: Annotated[str | None, typer.Option(help="Purpose of the release.")] = None,
+    holdout: HoldoutOption = None,
+    quasi_identifiers: QuasiOption = "",
+    sensitive_columns: SensitiveOption = "",
+    k: KOption = None,
+    na_values: NaOption = "",
+    seed: SeedOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Assess SYNTH under HIPAA, GDPR or CCPA; an assessment for review, not a legal determination."""
+    with user_errors():
+        chosen = ComplianceFramework.parse(framework)
+        tables = _load(real_path, synthetic_path, holdout, na_values)
+        quasi = split_list(quasi_identifiers) or None
+        sensitive = split_list(sensitive_columns) or None
+        # The audit runs here so that --k reaches it; the certificate reuses its report.
+        privacy_report = run_privacy_audit(
+            tables.real,
+            tables.synthetic,
+            holdout_data=tables.holdout,
+            quasi_identifiers=quasi,
+            sensitive_columns=sensitive,
+            k=k,
+            random_state=seed,
+        )
+        certificate = PrivacyCertificate(
+            tables.real,
+            tables.synthetic,
+            privacy_report=privacy_report,
+            holdout_data=tables.holdout,
+            sensitive_columns=sensitive,
+            quasi_identifiers=quasi,
+            random_state=seed,
+        )
+        report = certificate.generate(
+            chosen, organization=organization, data_description=data_description, purpose=purpose
+        )
+        written = _write_assessment(report, chosen.name.lower(), output) if output is not None else []
+
+    _emit(report, tables, as_json)
+    if written:
+        console.print(f"Wrote {', '.join(escape(str(path)) for path in written)}.")
+
+
+def _load(
+    real_path: Path,
+    synthetic_path: Path,
+    holdout_path: Path | None,
+    na_values: str,
+    without_holdout: str = "every risk is a proxy and the verdict is at best 'inconclusive'",
+) -> _Tables:
+    """Read the tables and attach the release record found next to SYNTH; list what had to be assumed."""
+    na = split_list(na_values)
+    real = read_table(real_path, na)
+    synthetic = read_table(synthetic_path, na)
+    holdout = read_table(holdout_path, na) if holdout_path is not None else None
+
+    assumptions: list[str] = []
+    sidecar = release.sidecar_path(synthetic_path)
+    record = release.read_sidecar(synthetic_path)
+    if record:
+        release.attach(synthetic, record)
+    else:
+        assumptions.append(
+            f"No release record at {sidecar}: k, the quasi-identifiers and the generalization "
+            "come only from --k and --quasi-identifiers, and the real and synthetic tables are "
+            "compared as they are."
+        )
+    if holdout is None and lookup_holdout(synthetic) is None:
+        assumptions.append(
+            "No --holdout: the fit's holdout stays in the memory of the process that fitted the "
+            f"model and is never saved, so {without_holdout}."
+        )
+    return _Tables(real, synthetic, holdout, str(sidecar) if record else None, assumptions)
+
+
+def _emit(report: Any, tables: _Tables, as_json: bool) -> None:
+    """Print the report (text or JSON) on standard output and the assumptions on standard error."""
+    if as_json:
+        payload = {
+            "release_record": tables.record_path,
+            "assumptions": tables.assumptions,
+            "report": report.to_dict(),
+        }
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+        return
+    typer.echo(str(report))
+    source = f"Release record: {tables.record_path}." if tables.record_path else ""
+    for line in ([source] if source else []) + [f"Assumed: {note}" for note in tables.assumptions]:
+        console.print(escape(line), highlight=False, soft_wrap=True)
+
+
+def _write_assessment(report: Any, framework: str, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        report.to_html(folder / f"{framework}_assessment.html"),
+        report.to_pdf(folder / f"{framework}_assessment.pdf"),
+        report.to_json(folder / f"{framework}_assessment.json"),
+    ]
