@@ -148,6 +148,18 @@ def test_missing_share_difference_lowers_score(patients):
     assert entry["score"] == pytest.approx(entry["shape_score"] * 0.8)
 
 
+@pytest.mark.parametrize("target", [None, "condition"])
+def test_empty_numeric_column_scores_zero(patients, target):
+    synthetic = patients.copy()
+    synthetic["annual_cost"] = np.nan
+
+    report = QualityEvaluator(patients, synthetic, random_state=0).evaluate(target_column=target)
+
+    assert report.column_scores["annual_cost"]["score"] == 0.0
+    assert 0.0 <= report.utility_score <= 1.0
+    assert not math.isnan(report.detection_auc)
+
+
 def test_holdout_is_the_utility_test_set(patients):
     holdout = patient_table(500, random_state=4).drop(columns="patient_id")
 

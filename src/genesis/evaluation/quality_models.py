@@ -165,6 +165,7 @@ def detection_auc(columns: Sequence[PreparedColumn], rng: np.random.Generator) -
             _feature_matrix(columns, "synthetic", synthetic_rows),
         ]
     )
+    features = _fill_unobserved(features)
     labels = np.concatenate([np.zeros(real_rows.size), np.ones(synthetic_rows.size)])
 
     model = HistGradientBoostingClassifier(
@@ -274,7 +275,7 @@ def _train_and_score(
     with threadpool_limits(limits=MODEL_THREADS, user_api="openmp"):
         return _fit_and_score(
             task,
-            _feature_matrix(features, side, rows),
+            _fill_unobserved(_feature_matrix(features, side, rows)),
             target,
             test_x,
             test_y,
@@ -322,6 +323,22 @@ def _feature_matrix(columns: Sequence[PreparedColumn], side: str, rows: np.ndarr
             values = np.where(values < 0, np.nan, capped)
         matrix[:, index] = values
     return matrix
+
+
+def _fill_unobserved(train_x: np.ndarray) -> np.ndarray:
+    """Set each feature that has no value in the training rows to 0, so the model cannot split on it.
+
+    scikit-learn 1.9's HistGradientBoosting raises "window shape cannot be
+    larger than input array shape" when a feature is missing in every
+    training row (e.g. a synthetic column that came out entirely empty). A
+    constant feature gets no split, which is what an empty one means.
+    """
+    unobserved = np.isnan(train_x).all(axis=0)
+    if not unobserved.any():
+        return train_x
+    filled = train_x.copy()
+    filled[:, unobserved] = 0.0
+    return filled
 
 
 def _frequency_ranks(column: PreparedColumn) -> np.ndarray:
