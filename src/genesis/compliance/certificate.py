@@ -9,6 +9,7 @@ every framework; reports passed in are used as they are.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -197,9 +198,11 @@ class PrivacyCertificate:
                                                    holdout_data=self.holdout_data,
                                                    random_state=self.random_state).evaluate()
         report = self.quality_report
-        return {name: float(getattr(report, name)) for name in
-                ("overall_score", "fidelity_score", "correlation_score", "utility_score", "detection_auc")
-                if getattr(report, name, None) is not None}
+        scores = {name: getattr(report, name, None) for name in
+                  ("overall_score", "fidelity_score", "correlation_score", "utility_score", "detection_auc")}
+        # A NaN score (no utility target measured) becomes None, which JSON can hold and the renderers show as n/a.
+        return {name: None if math.isnan(value) else float(value)
+                for name, value in scores.items() if value is not None}
 
     def _limitations(self, evidence: AssessmentEvidence, quality: dict[str, Any] | None) -> tuple[str, ...]:
         notes = list(LIMITATIONS) + list(evidence.assumptions)

@@ -258,29 +258,49 @@ def _label_matrix(axes: Any, names: list[str]) -> None:
 
 
 def _utility_figure(report: QualityReport) -> Figure:
+    """Draw each target's real and synthetic model scores, with the chance baseline as a tick."""
     targets = report.utility["targets"]
     positions = np.arange(len(targets))
-    figure = Figure(figsize=(max(4.0, 1.6 * len(targets) + 2), 3.2))
+    figure = Figure(figsize=(max(5.0, 1.6 * len(targets) + 3.5), 3.2))
     axes = figure.add_subplot()
     axes.bar(
         positions - 0.2,
-        [entry["score_real"] for entry in targets],
+        [entry["score_real"] or 0.0 for entry in targets],
         width=0.4,
         color=REAL_COLOR,
         label="trained on real",
     )
     axes.bar(
         positions + 0.2,
-        [entry["score_synthetic"] for entry in targets],
+        [entry["score_synthetic"] or 0.0 for entry in targets],
         width=0.4,
         color=SYNTHETIC_COLOR,
         label="trained on synthetic",
     )
-    axes.set_xticks(positions, [f"{entry['target']}\n({entry['metric']})" for entry in targets], fontsize=8)
+    baselines = [entry["baseline"] for entry in targets]
+    if any(value is not None for value in baselines):
+        axes.scatter(
+            positions,
+            [np.nan if value is None else value for value in baselines],
+            marker="_",
+            s=900,
+            color="black",
+            label="chance baseline",
+        )
+    axes.set_xticks(positions, [_utility_label(entry) for entry in targets], fontsize=8)
     axes.set_ylim(0, 1)
     axes.set_ylabel("score on real test rows")
     tested_on = "holdout" if report.utility["holdout_used"] else "held-out real rows (seen by the generator)"
-    axes.set_title(f"ML utility {report.utility_score:.1%}, tested on {tested_on}", fontsize=10)
-    axes.legend(fontsize=8)
+    score = "not measured" if math.isnan(report.utility_score) else f"{report.utility_score:.1%}"
+    axes.set_title(f"ML utility {score}, tested on {tested_on}", fontsize=10)
+    # Outside the axes, so the legend never covers a bar that reaches the top.
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     figure.tight_layout()
     return figure
+
+
+def _utility_label(entry: dict[str, Any]) -> str:
+    label = f"{entry['target']}\n({entry['metric']})"
+    if entry["utility"] is None:
+        return f"{label}\nnot measured"
+    return label
