@@ -64,7 +64,7 @@ class AssessmentEvidence:
     """Everything the rules read: the released table, its scan, the audit, and the release record."""
 
     synthetic: pd.DataFrame = field(repr=False)
-    """The released table. Rules may read it, and quote its values only masked."""
+    """The released table. Rules may read it, and show a matched value only as its shape."""
     scan: IdentifierScan
     """Safe Harbor identifier scan of the released table."""
     privacy_report: Any

@@ -2,7 +2,7 @@
 
 The content is built once (`to_dict`); HTML, PDF and JSON are renderings of that
 dict, so the three carry the same facts. No content field contains a row of the real
-table: evidence is counts, measured risks and masked synthetic values.
+table: evidence is counts, measured risks and the shapes of matched values.
 """
 
 from __future__ import annotations
