@@ -50,3 +50,32 @@ def test_verbatim_copy_fails_with_real_audit(patients):
     assert not report.is_compliant
     assert check.status == "fail"
     assert f"{len(patients):,} rows are exact copies of real rows" in report.recommendation
+
+
+@pytest.fixture(scope="module")
+def mst_release(patients):
+    generator = SyntheticGenerator(method="mst", random_state=1, privacy={
+        "differential_privacy": {"epsilon": 1.0, "delta": 1e-5},
+        "k_anonymity": {"k": 5, "quasi_identifiers": ["age", "gender", "zip_code"]},
+    })
+    with pytest.warns(PrivacyWarning, match="differential-privacy threshold"):
+        generator.fit(patients, discrete_columns=["gender", "zip_code", "condition", "treatment"])
+    return generator.generate(n_samples=2_000)
+
+
+def test_sensitive_columns_reach_the_audit(patients, mst_release):
+    sensitive = ["condition", "treatment", "annual_cost"]
+    report = PrivacyCertificate(patients, mst_release, sensitive_columns=sensitive,
+                                quasi_identifiers=["age", "gender", "zip_code"]).generate("HIPAA")
+
+    assert report.privacy_summary["sensitive_columns"] == sensitive
+    assert not any("sensitive_columns" in warning for warning in report.privacy_summary["warnings"])
+    assert not any("without sensitive_columns" in note for note in report.limitations)
+
+
+def test_assumed_audit_columns_are_stated(patients, mst_release):
+    report = PrivacyCertificate(patients, mst_release).generate("HIPAA")
+
+    notes = [note for note in report.limitations if "ran the privacy audit without" in note]
+    assert any("sensitive_columns" in note and "'blood_pressure_systolic'" in note for note in notes)
+    assert any("quasi_identifiers" in note and "['age', 'gender', 'zip_code']" in note for note in notes)

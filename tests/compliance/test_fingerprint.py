@@ -96,3 +96,34 @@ def test_certificate_rejects_non_frames(real_patients, bad, make_audit):
 
     with pytest.raises(TypeError, match="synthetic_data must be a pandas DataFrame"):
         certificate.generate("HIPAA")
+
+
+def test_verify_names_column_after_csv_round_trip(real_patients, safe_harbor_table, make_audit, quality_stub,
+                                                 tmp_path):
+    report = PrivacyCertificate(real_patients, safe_harbor_table, privacy_report=make_audit(),
+                                quality_report=quality_stub).generate(ComplianceFramework.HIPAA)
+    path = tmp_path / "synthetic.csv"
+    safe_harbor_table.to_csv(path, index=False)
+
+    plain = report.verify(real_patients, pd.read_csv(path))
+    careful = report.verify(real_patients, pd.read_csv(path, keep_default_na=False, dtype={"zip_code": str}))
+
+    assert not plain
+    assert plain.matches is False
+    assert len(plain.mismatches) == 1
+    assert plain.mismatches[0].startswith("The synthetic table differs in column(s) 'treatment'")
+    assert "keep_default_na=False" in plain.mismatches[0]
+    assert "real table" not in str(plain)
+    assert careful
+    assert careful.mismatches == ()
+
+
+def test_verify_names_changed_table_and_columns(real_patients, safe_harbor_table, make_audit, quality_stub):
+    report = PrivacyCertificate(real_patients, safe_harbor_table, privacy_report=make_audit(),
+                                quality_report=quality_stub).generate(ComplianceFramework.HIPAA)
+    renamed = real_patients.rename(columns={"age": "age_years"})
+
+    result = report.verify(renamed, safe_harbor_table)
+
+    assert not result
+    assert result.mismatches[0].startswith("The real table's columns differ")

@@ -131,16 +131,32 @@ def test_verbatim_copy_fails_with_copied_row_count(real_patients, make_audit, qu
 
 def test_audit_verdict_on_copies_decides(real_patients, safe_harbor_table, make_audit, quality_stub):
     audit = make_audit()
-    copies = type(audit.metrics["singling_out"])("exact_copies", 12, None, None, 1500, 0.0,
-                                                 "copies compared with a holdout", True, 3, False)
-    audit = type(audit)(metrics={**audit.metrics, "exact_copies": copies}, verdict="fail", is_safe=False)
+    copies = type(audit.metrics["singling_out"])("exact_copies", 0.2, 0.18, 0.22, 1500, 0.8,
+                                                 "copies compared with a holdout", True, 0.15, False)
+    audit = type(audit)(metrics={**audit.metrics, "exact_copies": copies}, verdict="fail", is_safe=False,
+                        exact_copies=300)
 
     report = _hipaa(real_patients, safe_harbor_table, audit, quality_stub)
     check = _check(report, "hipaa.expert.exact_copies")
 
     assert check.status == "fail"
-    assert "the audit counted 12 against an allowance of 3" in check.evidence
+    assert "0 of 1,500 synthetic rows are exact copies of real rows (verbatim" in check.evidence
+    assert "The audit counted 300 synthetic rows equal to a training row" in check.evidence
+    assert "excess-copy risk" in check.evidence
+    assert "20.0% (95% CI 18.0% to 22.0%" in check.evidence
+    assert "policy threshold 15.0%" in check.evidence
     assert "exact_copies" not in {c.id.rsplit(".", 1)[-1] for c in report.checks if c.id != check.id}
+
+
+def test_audit_summary_labels_and_percent(real_patients, safe_harbor_table, make_audit, quality_stub, tmp_path):
+    audit = type(make_audit())(metrics=make_audit().metrics, overall_score=0.3897983900611609, exact_copies=94)
+
+    report = _hipaa(real_patients, safe_harbor_table, audit, quality_stub)
+    page = report.to_html(tmp_path / "report.html").read_text(encoding="utf-8")
+
+    assert "0.3897983900611609" not in page
+    assert "<td>39.0%</td>" in page
+    assert "equal to a training row at the release&#39;s generalization (audit count)</th><td>94</td>" in page
 
 
 def test_risk_over_threshold_fails(real_patients, safe_harbor_table, make_audit, quality_stub):
@@ -201,12 +217,49 @@ def test_metric_without_verdict(real_patients, safe_harbor_table, make_audit, qu
     result = type(audit.metrics["singling_out"])
     no_threshold = result("k_anonymity", 1.0, None, None, None, None, "k-anonymity of the output", True,
                           None, None)
-    too_few = result("linkability", 0.02, 0.0, 0.4, 12, 0.1, "linkage attack", True, 0.1, None)
-    audit = type(audit)(metrics={**audit.metrics, "k_anonymity": no_threshold, "linkability": too_few})
+    wide = result("linkability", 0.02, 0.0, 0.4, 12, 0.1, "linkage attack", True, 0.1, None)
+    no_trials = result("attribute", 0.0, 0.0, 0.0, 0, 0.1, "inference attack", True, 0.1, None)
+    proxy = result("membership", 0.3, 0.2, 0.4, 4_000, 0.5, "distance attack", False, 0.1, None, proxy=True)
+    audit = type(audit)(metrics={**audit.metrics, "k_anonymity": no_threshold, "linkability": wide,
+                                 "attribute": no_trials, "membership": proxy})
 
     report = _hipaa(real_patients, safe_harbor_table, audit, quality_stub)
 
     assert _check(report, "hipaa.expert.k_anonymity").status == "not applicable"
     assert _check(report, "hipaa.expert.linkability").status == "fail"
-    assert "too few trials" in _check(report, "hipaa.expert.linkability").evidence
+    assert "interval reaches past the threshold" in _check(report, "hipaa.expert.linkability").evidence
+    assert "too few trials" in _check(report, "hipaa.expert.attribute").evidence
+    assert "measured without a holdout" in _check(report, "hipaa.expert.membership").evidence
+    assert "too few trials" not in _check(report, "hipaa.expert.membership").evidence
     assert not report.is_compliant
+
+
+def test_k_anonymity_evidence_names_k_and_class(real_patients, safe_harbor_table, make_audit, quality_stub):
+    audit = make_audit()
+    result = type(audit.metrics["singling_out"])
+    k_metric = result("k_anonymity", 1.0, 1.0, 1.0, 1_500, None, "share of rows in classes of k", False,
+                      None, True, details={"smallest_class": 7, "classes": 40, "k": 5, "generalized": True})
+    audit = type(audit)(metrics={**audit.metrics, "k_anonymity": k_metric})
+
+    check = _check(_hipaa(real_patients, safe_harbor_table, audit, quality_stub), "hipaa.expert.k_anonymity")
+
+    assert check.status == "pass"
+    assert check.evidence.startswith("k=5 met: smallest class 7")
+    assert "share of rows in classes of at least k rows: 100.0%" in check.evidence
+
+
+def test_dcr_evidence_uses_audit_details(real_patients, safe_harbor_table, make_audit, quality_stub):
+    audit = make_audit()
+    result = type(audit.metrics["singling_out"])
+    dcr = result("dcr", 1.0, 0.94, 1.0, 1_500, 0.5, "nearest record", False, 0.15, None, proxy=True,
+                 details={"share_closer_to_training": 0.5, "expected_share": 0.5,
+                          "median_distance_synthetic_to_training": 0.0,
+                          "median_distance_synthetic_to_unseen": 0.0, "reference_rows": {"training": 750}})
+    audit = type(audit)(metrics={**audit.metrics, "dcr": dcr})
+
+    check = _check(_hipaa(real_patients, safe_harbor_table, audit, quality_stub), "hipaa.expert.dcr")
+
+    assert check.evidence.startswith("score 100.0%, higher is better")
+    assert "median distance to the nearest training row 0.000" in check.evidence
+    assert "too few trials" not in check.evidence
+    assert "measured without a holdout" in check.evidence

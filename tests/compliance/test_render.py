@@ -127,6 +127,35 @@ def test_canary_appears_in_no_output(real_patients, safe_harbor_table, canary, m
             assert canary not in " ".join(_pdf_pages(path)[0])
 
 
+CANARY_SSN = "078-05-1120"
+CANARY_EMAIL = "canary.person@hospital-canary.example"
+
+
+def test_copied_identifiers_show_no_characters(real_patients, make_audit, quality_stub, tmp_path):
+    real = real_patients.copy()
+    real["ssn"] = [f"{100 + index % 800:03d}-{10 + index % 89:02d}-{1000 + index:04d}" for index in range(len(real))]
+    real["email"] = [f"person{index}@clinic{index % 7}.example" for index in range(len(real))]
+    real.loc[3, "ssn"] = CANARY_SSN
+    real.loc[3, "email"] = CANARY_EMAIL
+    report = PrivacyCertificate(real, real.copy(), privacy_report=make_audit(),
+                                quality_report=quality_stub).generate(ComplianceFramework.HIPAA)
+    paths = [report.to_html(tmp_path / "copy.html"), report.to_json(tmp_path / "copy.json"),
+             report.to_pdf(tmp_path / "copy.pdf")]
+    outputs = [str(report)] + [path.read_text(encoding="utf-8") for path in paths[:2]]
+    outputs.append(" ".join(_pdf_pages(paths[2])[0]))
+    checks = {check.id: check for check in report.checks}
+
+    assert "value shape ***-**-****" in checks["hipaa.safe_harbor.G"].evidence
+    assert "value shape ****@****.*******" in checks["hipaa.safe_harbor.F"].evidence
+    for text in outputs:
+        assert CANARY_SSN not in text
+        assert "-1120" not in text
+        assert CANARY_EMAIL not in text
+        assert "canary" not in text.lower()
+        assert not re.search(r"\*\*-\d{4}", text)
+        assert not re.search(r"[A-Za-z0-9]\*{3}@", text)
+
+
 def test_release_with_dp_and_k_anonymity_reports_ledger(real_patients, make_audit, quality_stub, tmp_path):
     generator = SyntheticGenerator(method="mst", random_state=3, privacy={
         "differential_privacy": {"epsilon": 1.0, "delta": 1e-5},

@@ -12,6 +12,7 @@ import pytest
 from genesis import QualityEvaluator, QualityReport, SyntheticGenerator
 from genesis.datasets import PATIENT_DISCRETE_COLUMNS, patient_table
 from genesis.errors import ConfigError, InvalidDataError
+from genesis.evaluation import quality_models
 from genesis.evaluation.quality_report import QualityReport as ReportClass
 
 SHARED_DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
@@ -146,6 +147,58 @@ def test_missing_share_difference_lowers_score(patients):
     assert entry["missing_share_real"] == 0.0
     assert entry["missing_share_synthetic"] == pytest.approx(0.2)
     assert entry["score"] == pytest.approx(entry["shape_score"] * 0.8)
+
+
+@pytest.mark.parametrize("target", [None, "condition"])
+def test_empty_numeric_column_scores_zero(patients, target):
+    synthetic = patients.copy()
+    synthetic["annual_cost"] = np.nan
+
+    report = QualityEvaluator(patients, synthetic, random_state=0).evaluate(target_column=target)
+
+    assert report.column_scores["annual_cost"]["score"] == 0.0
+    assert 0.0 <= report.utility_score <= 1.0
+    assert not math.isnan(report.detection_auc)
+
+
+def test_unlearnable_target_not_measured(patients):
+    report = QualityEvaluator(patients, patients.copy(), random_state=0).evaluate(target_column="gender")
+
+    entry = report.utility["targets"][0]
+    assert entry["utility"] is None
+    assert entry["score_real"] < entry["baseline"] + quality_models.MIN_SIGNAL_GAIN * (1 - entry["baseline"])
+    assert math.isnan(report.utility_score)
+    assert report.overall_score == pytest.approx(np.mean([report.fidelity_score, report.correlation_score]))
+    assert any("'gender': left out" in text for text in report.warnings)
+    assert "ML utility:               not measured" in str(report)
+    assert report.to_dict()["utility_score"] is None
+
+
+def test_unlearnable_targets_left_out_of_mean(patients):
+    report = QualityEvaluator(patients, shuffled_copy(patients, 1), random_state=0, max_utility_targets=7).evaluate()
+
+    utilities = {entry["target"]: entry["utility"] for entry in report.utility["targets"]}
+    measured = [value for value in utilities.values() if value is not None]
+    assert utilities["gender"] is None
+    assert len(measured) >= 2
+    assert report.utility_score == pytest.approx(np.mean(measured))
+
+
+def test_tiny_synthetic_table_scores_zero_utility(patients):
+    report = QualityEvaluator(patients, patients.head(5), random_state=0).evaluate(target_column="condition")
+
+    assert report.utility_score == 0.0
+    assert any("fewer than the 100 a model needs" in text for text in report.warnings)
+
+
+def test_chance_score_by_hand():
+    test_y = np.array([0, 0, 1, 1])
+    train_y = np.array([0, 0, 0, 1])
+
+    # Majority class 0: macro F1 (2/3 + 0) / 2. Guessing at shares q = (3/4, 1/4)
+    # against p = (1/2, 1/2): F1 = 2pq / (p + q) = 0.6 and 1/3, mean 7/15.
+    assert quality_models._chance_score("classification", train_y, test_y) == pytest.approx(7 / 15)
+    assert quality_models._chance_score("regression", np.array([1.0, 3.0]), np.array([1.0, 3.0])) == 0.0
 
 
 def test_holdout_is_the_utility_test_set(patients):

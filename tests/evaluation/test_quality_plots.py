@@ -9,6 +9,8 @@ from matplotlib.figure import Figure
 
 from genesis import QualityEvaluator
 from genesis.datasets import patient_table
+from genesis.evaluation.quality_columns import CATEGORICAL, prepare_column
+from genesis.evaluation.quality_plots import summarize_distribution
 
 RARE_LABEL = "Rare-Condition-XYZ"
 EXTREME_COST = 987_654_321
@@ -98,3 +100,69 @@ def test_default_k_is_stated(report):
 
 def test_svg_output_is_reproducible(report):
     assert report.figures_svg() == report.figures_svg()
+
+
+def summarize_categories(real: list, synthetic: list, k: int) -> dict:
+    column = prepare_column("band", CATEGORICAL, pd.Series(real, dtype="str"), pd.Series(synthetic, dtype="str"))
+    return summarize_distribution(column, k)
+
+
+def test_age_bands_sorted_by_lower_bound():
+    real = ["90+"] * 12 + ["5-9"] * 30 + ["50-54"] * 20 + ["10-14"] * 15
+    summary = summarize_categories(real, real, k=10)
+
+    assert summary["labels"] == ["5-9", "10-14", "50-54", "90+"]
+
+
+def test_text_categories_sorted_by_frequency():
+    real = ["b"] * 12 + ["a"] * 30 + ["c"] * 20
+    summary = summarize_categories(real, real, k=10)
+
+    assert summary["labels"] == ["a", "c", "b"]
+
+
+def test_no_missing_values_no_missing_bar():
+    real = ["a"] * 30 + ["b"] * 20 + ["rare"] * 2
+    summary = summarize_categories(real, real, k=10)
+
+    assert summary["labels"] == ["a", "b", "other (1 values)"]
+
+
+def test_synthetic_missing_values_get_own_bar():
+    real = ["a"] * 30 + ["b"] * 20
+    synthetic = ["a"] * 30 + ["b"] * 10 + [None] * 10
+    summary = summarize_categories(real, synthetic, k=10)
+
+    assert summary["labels"] == ["a", "b", "(missing)"]
+    assert summary["real"][-1] is None
+    assert summary["synthetic"][-1] == pytest.approx(0.2)
+    assert summary["withheld"] == 1
+
+
+def test_real_missing_bar_shown_from_k_rows():
+    real = ["a"] * 30 + [None] * 10
+    summary = summarize_categories(real, real, k=10)
+
+    assert summary["labels"] == ["a", "(missing)"]
+    assert summary["real"][-1] == pytest.approx(0.25)
+
+
+def test_utility_legend_outside_bars(report):
+    figure = report.plot()["ML utility"]
+    figure.draw_without_rendering()
+    axes = figure.axes[0]
+
+    legend_box = axes.get_legend().get_window_extent()
+    assert legend_box.x0 >= axes.get_window_extent().x1
+
+
+def test_correlation_title_clear_of_colour_bar(report):
+    figure = report.plot()["Correlation difference"]
+    figure.draw_without_rendering()
+    colour_bar = figure.axes[1]
+
+    titles = [text for text in figure.texts if text.get_text() == "Correlation difference of numeric columns"]
+    tick_boxes = [label.get_window_extent() for label in colour_bar.get_yticklabels() if label.get_text()]
+    assert len(titles) == 1
+    assert tick_boxes
+    assert all(not titles[0].get_window_extent().overlaps(box) for box in tick_boxes)

@@ -8,6 +8,7 @@ assessments computed by software, not legal determinations.
 from genesis.compliance.certificate import PrivacyCertificate
 from genesis.compliance.checks import Check, Section
 from genesis.compliance.frameworks import ComplianceFramework
-from genesis.compliance.report import ComplianceReport
+from genesis.compliance.report import ComplianceReport, VerificationResult
 
-__all__ = ["Check", "ComplianceFramework", "ComplianceReport", "PrivacyCertificate", "Section"]
+__all__ = ["Check", "ComplianceFramework", "ComplianceReport", "PrivacyCertificate", "Section",
+           "VerificationResult"]

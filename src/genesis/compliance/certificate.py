@@ -9,6 +9,7 @@ every framework; reports passed in are used as they are.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -66,7 +67,11 @@ class PrivacyCertificate:
         Real rows not used for training, passed on to the audit and the quality
         evaluation. When None they use the holdout linked to the synthetic frame.
     sensitive_columns, quasi_identifiers:
-        Passed on to the audit; when None it uses the release record's.
+        Passed on to the audit when the assessment runs it. Pass the same lists
+        as to your own `run_privacy_audit` call, or its numbers and the
+        report's differ. When None, the audit takes the quasi-identifiers the
+        release record names and treats every other column as sensitive, and
+        the report says so under its limitations.
     random_state:
         Seed for the audit's and quality evaluation's random draws.
     """
@@ -93,6 +98,7 @@ class PrivacyCertificate:
         self.sensitive_columns = sensitive_columns
         self.quasi_identifiers = quasi_identifiers
         self.random_state = random_state
+        self._ran_audit = False
 
     def generate(
         self,
@@ -182,6 +188,7 @@ class PrivacyCertificate:
                 quasi_identifiers=self.quasi_identifiers, holdout_data=self.holdout_data,
                 random_state=self.random_state,
             )
+            self._ran_audit = True
         return self.privacy_report
 
     def _quality(self) -> dict[str, Any] | None:
@@ -197,9 +204,11 @@ class PrivacyCertificate:
                                                    holdout_data=self.holdout_data,
                                                    random_state=self.random_state).evaluate()
         report = self.quality_report
-        return {name: float(getattr(report, name)) for name in
-                ("overall_score", "fidelity_score", "correlation_score", "utility_score", "detection_auc")
-                if getattr(report, name, None) is not None}
+        scores = {name: getattr(report, name, None) for name in
+                  ("overall_score", "fidelity_score", "correlation_score", "utility_score", "detection_auc")}
+        # A NaN score (no utility target measured) becomes None, which JSON can hold and the renderers show as n/a.
+        return {name: None if math.isnan(value) else float(value)
+                for name, value in scores.items() if value is not None}
 
     def _limitations(self, evidence: AssessmentEvidence, quality: dict[str, Any] | None) -> tuple[str, ...]:
         notes = list(LIMITATIONS) + list(evidence.assumptions)
@@ -209,7 +218,28 @@ class PrivacyCertificate:
                          "baseline: " + ", ".join(proxies) + ".")
         if quality is None:
             notes.append("Data quality was not evaluated.")
+        notes += self._audit_assumptions(evidence.privacy_report)
         return tuple(notes)
+
+    def _audit_assumptions(self, report: Any) -> list[str]:
+        """State which columns the audit that this assessment ran assumed, when the caller named none."""
+        if not self._ran_audit:
+            return []
+        settings = getattr(report, "settings", None) or {}
+        notes = []
+        if self.sensitive_columns is None:
+            notes.append(
+                "The assessment ran the privacy audit without sensitive_columns, so the audit treated each of "
+                f"{list(settings.get('sensitive_columns', []))} as a secret. Pass sensitive_columns= to "
+                "PrivacyCertificate, as to run_privacy_audit, to audit the columns you consider sensitive."
+            )
+        if self.quasi_identifiers is None:
+            chosen = list(getattr(report, "quasi_identifiers", ()) or ())
+            source = (f"the quasi-identifiers {chosen} recorded on the release" if chosen
+                      else "no quasi-identifiers (none were recorded on the release)")
+            notes.append(f"The assessment ran the privacy audit without quasi_identifiers, so the audit used "
+                         f"{source}. Pass quasi_identifiers= to PrivacyCertificate to set them.")
+        return notes
 
 
 def recommendation(checks: Sequence[Check]) -> str:
@@ -232,6 +262,9 @@ def _privacy_summary(report: Any) -> dict[str, Any]:
             "holdout_used", "exact_copies")
     summary = {key: _json_value(getattr(report, key, None)) for key in keys}
     summary["quasi_identifiers"] = list(getattr(report, "quasi_identifiers", ()) or ())
+    settings = getattr(report, "settings", None) or {}
+    if "sensitive_columns" in settings:
+        summary["sensitive_columns"] = [str(name) for name in settings["sensitive_columns"]]
     summary["warnings"] = [str(w) for w in getattr(report, "warnings", ()) or ()]
     return summary
 

@@ -21,8 +21,9 @@ STATUSES = (PASS, FAIL, NEEDS_ATTESTATION, NOT_APPLICABLE)
 class Check:
     """One rule of a framework applied to the released table or to the measured risks.
 
-    Evidence and recommendations never quote a value of the real table; values of
-    the synthetic table appear only masked (``100**``, ``***-**-6789``).
+    Evidence and recommendations never quote a value of the real table. A matched
+    value of the synthetic table appears only as its shape (``***-**-****``),
+    because a synthetic value can be a copy of a real one.
     """
 
     id: str

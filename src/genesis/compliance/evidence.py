@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from genesis.privacy.identifiers import IdentifierScan
@@ -22,8 +23,8 @@ METRIC_LABELS = {
     "linkability": "Linkability risk",
     "attribute": "Attribute-inference risk",
     "membership": "Membership-inference risk",
-    "dcr": "Distance to closest record (score, higher is better)",
-    "exact_copies": "Exact copies of training rows",
+    "dcr": "Distance to closest record",
+    "exact_copies": "Excess copies of training rows (share beyond what holdout copies predict)",
     "k_anonymity": "k-anonymity of the quasi-identifiers",
 }
 
@@ -44,6 +45,11 @@ class MeasuredRisk:
     n: int | None = None
     holdout_used: bool = False
     proxy: bool = False
+    details: dict[str, float] = field(default_factory=dict, repr=False)
+    """The metric's numeric details (e.g. "smallest_class" of k-anonymity), for the evidence text only.
+
+    Only numbers are kept, and `to_dict` leaves them out, so no text of the audit's details reaches a report.
+    """
 
     @property
     def upper(self) -> float:
@@ -64,7 +70,7 @@ class AssessmentEvidence:
     """Everything the rules read: the released table, its scan, the audit, and the release record."""
 
     synthetic: pd.DataFrame = field(repr=False)
-    """The released table. Rules may read it, and quote its values only masked."""
+    """The released table. Rules may read it, and show a matched value only as its shape."""
     scan: IdentifierScan
     """Safe Harbor identifier scan of the released table."""
     privacy_report: Any
@@ -73,7 +79,7 @@ class AssessmentEvidence:
     record: dict[str, Any] | None
     """Release record of the synthetic table; None for a table from elsewhere."""
     copied_rows: int
-    """Synthetic rows equal to a real row in every shared column, counted by the assessment itself."""
+    """Synthetic rows equal to a real row in every shared column (real values not generalized), counted here."""
     copy_columns: tuple[str, ...]
     n_real: int
     n_synthetic: int
@@ -124,6 +130,7 @@ def measured_risks(privacy_report: Any) -> dict[str, MeasuredRisk]:
             n=None if result.n is None else int(result.n),
             holdout_used=bool(result.holdout_used),
             proxy=bool(result.proxy),
+            details=_numeric_details(getattr(result, "details", None)),
         )
 
     for key in RISK_METRICS:
@@ -134,6 +141,14 @@ def measured_risks(privacy_report: Any) -> dict[str, MeasuredRisk]:
                                       ci_high=None, threshold=None, passed=None,
                                       method=f"taken from PrivacyReport.{attribute}; no interval reported")
     return risks
+
+
+def _numeric_details(details: Any) -> dict[str, float]:
+    """Return the top-level numbers of a metric's details (booleans excluded)."""
+    if not isinstance(details, dict):
+        return {}
+    return {str(key): float(value) for key, value in details.items()
+            if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)}
 
 
 def _float_or_none(value: Any) -> float | None:

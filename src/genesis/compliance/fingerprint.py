@@ -59,6 +59,22 @@ def table_fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()
 
 
+def column_fingerprints(frame: pd.DataFrame) -> dict[str, str]:
+    """Return the hex SHA-256 of each column's name and canonical values, by column name.
+
+    A report stores them so `ComplianceReport.verify` can name the columns that
+    differ. They reveal no more than the table fingerprint: a reader can only
+    confirm a guess of a whole column.
+    """
+    fingerprints = {}
+    for label in frame.columns:
+        digest = hashlib.sha256(json.dumps(str(label), ensure_ascii=False).encode("utf-8") + b"\n")
+        for cell in _canonical_column(frame[label]):
+            digest.update(cell.encode("utf-8") + b"\n")
+        fingerprints[str(label)] = digest.hexdigest()
+    return fingerprints
+
+
 def configuration_fingerprint(record: Mapping[str, Any] | None) -> str | None:
     """Return the hex SHA-256 of the configuration part of a release record, or None without a record.
 

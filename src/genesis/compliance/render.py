@@ -25,11 +25,45 @@ def render_html(content: dict[str, Any], *, fragment: bool = False) -> str:
     template = environment.from_string(templates.joinpath("report.html.j2").read_text("utf-8"))
     css = templates.joinpath("report.css").read_text("utf-8")
     return template.render(r=content, css=css, chart=risk_chart_svg(content["risks"]), fragment=fragment,
-                           pct=format_percent)
+                           pct=format_percent, audit_rows=audit_summary_rows(content["privacy_audit"]))
+
+
+AUDIT_SUMMARY_LABELS = {
+    "overall_score": "Audit overall score (1 minus the largest upper risk bound)",
+    "is_safe": "Safe to release (audit verdict is pass)",
+    "verdict": "Audit verdict",
+    "k": "k requested",
+    "k_anonymity_satisfied": "k-anonymity met",
+    "smallest_equivalence_class": "Smallest equivalence class",
+    "holdout_used": "Holdout used",
+    "exact_copies": "Synthetic rows equal to a training row at the release's generalization (audit count)",
+    "quasi_identifiers": "Quasi-identifiers",
+    "sensitive_columns": "Sensitive columns",
+}
 
 
 def format_percent(value: Any) -> str:
     return "n/a" if value is None else f"{float(value):.1%}"
+
+
+def audit_summary_rows(summary: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return the privacy audit's headline results as (label, text) rows, scores as percentages."""
+    rows = []
+    for key, value in summary.items():
+        if key in ("warnings", "assumptions"):
+            continue
+        if key == "overall_score":
+            text = format_percent(value)
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        elif isinstance(value, list):
+            text = ", ".join(str(item) for item in value) or "none"
+        elif isinstance(value, int):
+            text = f"{value:,}"
+        else:
+            text = "n/a" if value is None else str(value)
+        rows.append((AUDIT_SUMMARY_LABELS.get(key, key), text))
+    return rows
 
 
 def chart_rows(risks: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:

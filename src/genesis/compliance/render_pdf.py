@@ -18,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from genesis.compliance.render import bar_colour, chart_rows, format_percent
+from genesis.compliance.render import audit_summary_rows, bar_colour, chart_rows, format_percent
 
 STATUS_COLOURS = {
     "pass": colors.HexColor("#dff3e4"),
@@ -193,7 +193,7 @@ def _provenance(content: dict[str, Any], styles: dict[str, ParagraphStyle]) -> l
 
     audit = content["privacy_audit"]
     story += [_text("Privacy audit and data quality", styles["h2"]),
-              _facts([(key, value) for key, value in audit.items() if key != "warnings"], styles)]
+              _facts(audit_summary_rows(audit), styles)]
     story += [_text(f"Warning: {warning}", styles["body"]) for warning in audit["warnings"]]
     if content["quality"]:
         scores = [(key, format_percent(value)) for key, value in content["quality"].items()]

@@ -2,7 +2,7 @@
 
 The content is built once (`to_dict`); HTML, PDF and JSON are renderings of that
 dict, so the three carry the same facts. No content field contains a row of the real
-table: evidence is counts, measured risks and masked synthetic values.
+table: evidence is counts, measured risks and the shapes of matched values.
 """
 
 from __future__ import annotations
@@ -15,12 +15,40 @@ from typing import Any
 import pandas as pd
 
 from genesis.compliance.checks import FAIL, NEEDS_ATTESTATION, Check, Section
-from genesis.compliance.fingerprint import FINGERPRINT_METHOD, table_fingerprint
+from genesis.compliance.fingerprint import FINGERPRINT_METHOD, column_fingerprints, table_fingerprint
 
 IS_COMPLIANT_DEFINITION = (
     "is_compliant is True when every automated check passed and every measured risk is under its policy "
     "threshold. It does not cover the items that need attestation, and it is not a legal determination."
 )
+
+MISSING_VALUE_HINT = (
+    "it has missing values: pandas.read_csv reads the text 'None', 'NA', 'null' and empty fields as "
+    "missing, so read the CSV with keep_default_na=False (and dtype=str for codes such as ZIP), or "
+    "store the tables as Parquet"
+)
+
+
+@dataclass(frozen=True)
+class VerificationResult:
+    """The outcome of `ComplianceReport.verify`: true when both tables match, else which parts differ.
+
+    It is truthy exactly when both fingerprints match, so ``if report.verify(real, synthetic):``
+    works as a bool.
+    """
+
+    matches: bool
+    mismatches: tuple[str, ...] = ()
+    """One sentence per differing table, naming its columns that differ (when the report recorded them)."""
+
+    def __bool__(self) -> bool:
+        return self.matches
+
+    def __str__(self) -> str:
+        if self.matches:
+            return "Both tables match the fingerprints in the report."
+        return "The tables do not match the report: " + " ".join(self.mismatches)
+
 
 NOT_LEGAL_ADVICE = (
     "This document is an assessment computed by software. It is not a legal determination, it does not "
@@ -76,14 +104,20 @@ class ComplianceReport:
         """Items a person must attest to or decide before release."""
         return [check for check in self.checks if check.status == NEEDS_ATTESTATION]
 
-    def verify(self, real_data: pd.DataFrame, synthetic_data: pd.DataFrame) -> bool:
-        """Return whether the two tables have the fingerprints recorded in this report.
+    def verify(self, real_data: pd.DataFrame, synthetic_data: pd.DataFrame) -> VerificationResult:
+        """Check that the two tables have the fingerprints recorded in this report.
 
         A reviewer can check with it that a report belongs to the files at hand:
-        any changed cell, row, column name or order changes a fingerprint.
+        any changed cell, row, column name or order changes a fingerprint. The
+        result is falsy on a mismatch and names the table and columns that differ.
         """
-        return (table_fingerprint(real_data) == self.fingerprints["real_table"]
-                and table_fingerprint(synthetic_data) == self.fingerprints["synthetic_table"])
+        mismatches = [
+            _table_mismatch(name, frame, self.fingerprints[f"{name}_table"],
+                            self.fingerprints.get(f"{name}_columns"))
+            for name, frame in (("real", real_data), ("synthetic", synthetic_data))
+        ]
+        found = tuple(text for text in mismatches if text is not None)
+        return VerificationResult(matches=not found, mismatches=found)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the whole report as JSON-safe built-in types."""
@@ -178,10 +212,35 @@ class ComplianceReport:
 def fingerprint_block(
     real: pd.DataFrame, synthetic: pd.DataFrame, configuration: str | None
 ) -> dict[str, Any]:
-    """Return the fingerprints of the real table, the synthetic table and the configuration."""
+    """Return the fingerprints of the real table, the synthetic table, their columns and the configuration."""
     return {
         "real_table": table_fingerprint(real),
         "synthetic_table": table_fingerprint(synthetic),
         "configuration": configuration,
+        "real_columns": column_fingerprints(real),
+        "synthetic_columns": column_fingerprints(synthetic),
         "method": FINGERPRINT_METHOD,
     }
+
+
+def _table_mismatch(name: str, frame: pd.DataFrame, expected: str, expected_columns: dict[str, str] | None
+                    ) -> str | None:
+    """Return a sentence on how `frame` differs from the recorded fingerprints, or None when it matches."""
+    if table_fingerprint(frame) == expected:
+        return None
+    if not expected_columns:
+        return f"The {name} table differs (the report recorded no per-column fingerprints)."
+
+    actual = column_fingerprints(frame)
+    if list(actual) != list(expected_columns):
+        return (f"The {name} table's columns differ: the report recorded {list(expected_columns)}, "
+                f"the table has {list(actual)}.")
+    changed = [label for label in actual if actual[label] != expected_columns[label]]
+    if not changed:
+        return f"The {name} table differs, though each of its columns matches."
+    reasons = []
+    for label in changed:
+        column = frame[label]
+        hint = f" ({MISSING_VALUE_HINT})" if column.isna().any() else ""
+        reasons.append(f"{label!r}{hint}")
+    return f"The {name} table differs in column(s) {', '.join(reasons)}."

@@ -23,8 +23,8 @@ RECOMMENDATIONS = {
     "k_anonymity": "set privacy={'k_anonymity': {'k': ..., 'quasi_identifiers': [...]}} so the output is "
                    "generalized until every combination occurs at least k times",
 }
-COUNT_METRICS = ("k_anonymity", "exact_copies")
-"""Audit metrics whose value is a count (class size, copied rows), not a rate."""
+COUNT_METRICS = ("k_anonymity",)
+"""Audit metrics whose threshold is a count (k), not a rate; their values are described on their own."""
 COPY_METHOD = (
     "the assessment compares every synthetic row with the real rows on all shared columns, "
     "values in canonical form (genesis.compliance.fingerprint)"
@@ -54,14 +54,32 @@ def risk_check(risk: MeasuredRisk, check_id: str, reference: str, title: str | N
         evidence += "; no policy threshold applies to this metric"
     else:
         status = FAIL
-        evidence += "; the audit gave no verdict (too few trials), so it is not shown to be under the limit"
-        recommendation = "run the audit on more rows, with a holdout, so this metric can be judged"
+        reason, recommendation = _no_verdict_reason(risk)
+        evidence += f"; the audit gave no verdict ({reason}), so it is not shown to be under the limit"
     return Check(check_id, title or risk.label, reference, status, evidence, method,
                  recommendation=recommendation, value=risk.upper, threshold=risk.threshold)
 
 
+def _no_verdict_reason(risk: MeasuredRisk) -> tuple[str, str]:
+    """Return why the audit left a metric undecided, and what to change so it can decide."""
+    if risk.n == 0:
+        return "too few trials", "run the audit on more rows, so this metric has trials to judge"
+    if risk.proxy:
+        return ("it was measured without a holdout, and the audit decides nothing on such a proxy",
+                "keep a holdout when fitting (the default) or pass holdout_data, so this metric can be judged")
+    return ("its 95% confidence interval reaches past the threshold",
+            "run the audit on more rows (or a larger n_attacks), so the interval narrows")
+
+
 def describe_risk(risk: MeasuredRisk) -> str:
-    """Write a risk as "12.0% (95% CI 10.1%-14.2%, n=2,000; policy threshold 20.0%)"."""
+    """Write a risk as "12.0% (95% CI 10.1% to 14.2%; n=2,000; policy threshold 20.0%; holdout used)".
+
+    k-anonymity and the distance to closest record read differently and get their own wording.
+    """
+    if risk.key == "k_anonymity":
+        return _describe_k_anonymity(risk)
+    if risk.key == "dcr":
+        return _describe_dcr(risk)
     parts = [_percent_or_count(risk.key, risk.value)]
     details = []
     is_rate = risk.key not in COUNT_METRICS
@@ -70,39 +88,89 @@ def describe_risk(risk: MeasuredRisk) -> str:
     if risk.n is not None:
         details.append(f"n={risk.n:,}")
     if is_rate and risk.baseline is not None:
-        details.append(f"baseline {risk.baseline:.1%}")
+        baseline = "expected training share" if risk.key == "exact_copies" else "baseline"
+        details.append(f"{baseline} {risk.baseline:.1%}")
     if risk.threshold is not None:
         details.append(f"policy threshold {_percent_or_count(risk.key, risk.threshold)}")
     details.append("holdout used" if risk.holdout_used else "no holdout")
     return f"{parts[0]} ({'; '.join(details)})"
 
 
+def _describe_k_anonymity(risk: MeasuredRisk) -> str:
+    """Write "k=5 met: smallest class 7 (share of rows in classes of at least k rows: 100.0%; ...)"."""
+    k, smallest, classes = (risk.details.get(name) for name in ("k", "smallest_class", "classes"))
+    size = "smallest class unknown" if smallest is None else f"smallest class {smallest:,.0f}"
+    counted = f"{risk.n:,} synthetic rows" if risk.n is not None else "the synthetic rows"
+    if classes is not None:
+        counted = f"{classes:,.0f} classes over {counted}"
+    if k is None:
+        return f"no k requested: {size} ({counted})"
+    met = {True: "met", False: "not met", None: "not judged"}[risk.passed]
+    return f"k={k:.0f} {met}: {size} (share of rows in classes of at least k rows: {risk.value:.1%}; {counted})"
+
+
+def _describe_dcr(risk: MeasuredRisk) -> str:
+    """Write the DCR score with its interval, the limit on 1 - score, and the audit's distance details."""
+    details = []
+    if risk.ci_low is not None and risk.ci_high is not None:
+        details.append(f"95% CI {risk.ci_low:.1%} to {risk.ci_high:.1%}")
+    if risk.n is not None:
+        details.append(f"n={risk.n:,}")
+    if risk.threshold is not None:
+        details.append(f"policy: 1 - score at its upper bound at most {risk.threshold:.1%}")
+    share, expected = risk.details.get("share_closer_to_training"), risk.details.get("expected_share")
+    if share is not None and expected is not None:
+        details.append(f"{share:.1%} of synthetic rows lie nearer a training row than an unseen row, "
+                       f"{expected:.1%} expected from the table sizes")
+    to_training = risk.details.get("median_distance_synthetic_to_training")
+    to_unseen = risk.details.get("median_distance_synthetic_to_unseen")
+    if to_training is not None and to_unseen is not None:
+        details.append(f"median distance to the nearest training row {to_training:.3f}, "
+                       f"to the nearest unseen row {to_unseen:.3f}")
+    details.append("holdout used" if risk.holdout_used else "no holdout: unseen rows are other training rows")
+    return f"score {risk.value:.1%}, higher is better ({'; '.join(details)})"
+
+
 def copies_check(evidence: AssessmentEvidence, check_id: str, reference: str) -> Check:
     """Check that the synthetic table does not repeat real rows.
 
-    The assessment counts copies itself on every shared column. When the audit
-    also judged copies (its "exact_copies" metric, which compares with the number
-    a holdout would show), its verdict decides and both counts are reported.
-    Without it, any copied row fails.
+    Two counts answer different questions, so the evidence labels both. The
+    assessment counts verbatim copies: synthetic rows equal to a real row in
+    every shared column, with the real values as they are. The audit counts
+    synthetic rows equal to a training row after writing the real
+    quasi-identifiers at the release's generalization, where coarse values
+    also coincide by chance. So it judges the excess share of training copies
+    over what copies of holdout rows predict. When the audit judged copies,
+    its verdict decides; without one, any verbatim copy fails.
     """
     copied, n_rows = evidence.copied_rows, evidence.n_synthetic
     columns = len(evidence.copy_columns)
     found = (f"{copied:,} of {n_rows:,} synthetic rows are exact copies of real rows "
-             f"(on {columns} shared columns)")
+             f"(verbatim: equal in all {columns} shared columns, real values not generalized)")
+    if evidence.k_anonymity:
+        found += ("; a generalized column never equals a raw real value, so this count finds only rows "
+                  "that were released without generalization")
     audit = evidence.risks.get("exact_copies")
+    audit_count = getattr(evidence.privacy_report, "exact_copies", None)
+    if audit_count is not None:
+        found += (f". The audit counted {int(audit_count):,} synthetic rows equal to a training row with the "
+                  "real quasi-identifiers written at the release's generalization")
+    if audit is not None:
+        found += (f". The audit's excess-copy risk (the share of synthetic rows that copy a training row beyond "
+                  f"what copies of holdout rows predict) is {describe_risk(audit)}")
     title = "Exact copies of real rows"
     recommendation = (f"{copied:,} rows are exact copies of real rows: do not release this table; remove the "
                       "copied rows and regenerate, with differential privacy or fewer training epochs")
 
     if audit is not None and audit.passed is not None:
-        found += f"; the audit counted {audit.value:,.0f}"
-        if audit.threshold is not None:
-            found += f" against an allowance of {audit.threshold:,.0f}"
         status = PASS if audit.passed else FAIL
         method = f"{COPY_METHOD}; verdict from the audit: {audit.method}"
+        if status == FAIL and copied == 0:
+            recommendation = ("the release repeats training rows more often than holdout rows: lower epsilon "
+                              "or train for fewer epochs, then regenerate")
     else:
         status = PASS if copied == 0 else FAIL
-        method = f"{COPY_METHOD}; any copied row fails, because no audit verdict on copies was available"
+        method = f"{COPY_METHOD}; any verbatim copy fails, because no audit verdict on copies was available"
     return Check(check_id, title, reference, status, found, method,
                  recommendation=recommendation if status == FAIL else None, value=float(copied))
 

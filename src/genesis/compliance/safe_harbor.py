@@ -11,7 +11,9 @@ sample of values) and adds three value rules that the scan leaves to generalizat
 * (C) ages: no age above 89, except in one category of 90 or older ("90+").
 
 Those three rules run on every value of the column, not on a sample. Evidence
-counts rows and quotes synthetic values only masked. Nothing here reads the real table.
+counts rows and shows a matched value only as its shape (``***-**-****``), with
+every letter and digit replaced: a synthetic value can be a copy of a real one,
+so no character of it may appear. Nothing here reads the real table.
 """
 
 from __future__ import annotations
@@ -269,8 +271,13 @@ def _describe(finding: IdentifierFinding) -> str:
     rate = ""
     if finding.match_rate is not None:
         rate = f", {finding.match_rate:.0%} of {finding.values_checked:,} values checked"
-    example = "" if finding.example is None else f", masked example {finding.example}"
+    example = "" if finding.example is None else f", value shape {value_shape(finding.example)}"
     return f"column {finding.column}: {finding.description}{rate}{example}"
+
+
+def value_shape(text: str) -> str:
+    """Replace every letter and digit of `text` by "*", keeping separators: "123-45-6789" becomes "***-**-****"."""
+    return "".join("*" if character.isalnum() else character for character in text)
 
 
 def _slug(text: str) -> str:

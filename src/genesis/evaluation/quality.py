@@ -8,7 +8,8 @@ It runs four measures on the columns both tables share and returns a
 3. ML utility: train on synthetic, test on real (`quality_models`);
 4. detection: how well a classifier separates real rows from synthetic ones.
 
-``overall_score`` is the mean of the first three; detection is a diagnostic.
+``overall_score`` is the mean of the first three (of the first two when no
+utility target could be measured); detection is a diagnostic.
 The results are computed on the real table without differential privacy.
 They are meant for the data custodian, so they show only aggregates (see
 `QualityReport`).
@@ -22,6 +23,7 @@ comparison, and those columns are compared as categories.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -141,17 +143,14 @@ class QualityEvaluator:
         if holdout is not None:
             columns = _without_holdout_rows(columns, real, holdout)
         utility = quality_models.utility(columns, targets, chosen_by, stream(random_state, UTILITY_STREAM))
-        if not utility.holdout_used:
-            warnings.append(
-                "No holdout was available, so utility was tested on real rows the generator "
-                "was trained on, which flatters the synthetic model."
-            )
+        warnings += _utility_warnings(utility)
         detection = quality_models.detection_auc(columns, stream(random_state, DETECTION_STREAM))
 
         fidelity = float(np.mean([entry["score"] for entry in column_scores.values()]))
         utility_details = utility.to_dict() | {"holdout_source": holdout_source}
+        parts = [fidelity, correlation] if math.isnan(utility.score) else [fidelity, correlation, utility.score]
         return QualityReport(
-            overall_score=float(np.mean([fidelity, correlation, utility.score])),
+            overall_score=float(np.mean(parts)),
             fidelity_score=fidelity,
             column_shapes_score=float(np.mean([entry["shape_score"] for entry in column_scores.values()])),
             correlation_score=correlation,
@@ -347,6 +346,26 @@ def _correlation_scores(pairs: Sequence[dict[str, Any]], warnings: list[str]) ->
     if not trending:
         return all_pairs, all_pairs, "all pairs (no pair has a real trend)"
     return float(np.mean(trending)), all_pairs, f"{len(trending)} of {len(defined)} pairs with a real trend"
+
+
+def _utility_warnings(utility: quality_models.UtilityResult) -> list[str]:
+    """Return what the reader must know about the utility score: its test rows and the targets not measured."""
+    warnings = []
+    if not utility.holdout_used:
+        warnings.append(
+            "No holdout was available, so utility was tested on real rows the generator "
+            "was trained on, which flatters the synthetic model."
+        )
+    for target in utility.targets:
+        if target.note is not None:
+            warnings.append(f"Utility target {target.target!r}: {target.note}.")
+    if math.isnan(utility.score):
+        warnings.append(
+            "No utility target could be measured, so utility_score is NaN and overall_score is the "
+            "mean of fidelity and correlation. Pass a target_column that the other columns predict "
+            "in the real table, or none to let genesis choose."
+        )
+    return warnings
 
 
 def _without_holdout_rows(

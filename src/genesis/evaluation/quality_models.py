@@ -13,6 +13,12 @@ generator has seen those test rows, which flatters the synthetic model;
 macro-averaged F1 for a categorical target and R² (clipped at 0) for a
 numeric one.
 
+A target is measured only when the real model beats a chance baseline by
+`MIN_SIGNAL_GAIN` of the range above it; otherwise the other columns do not
+predict it, and a ratio of two chance-level scores would be noise. A
+synthetic table with fewer than `MIN_TRAIN_ROWS` rows that have a target
+value scores 0 for that target, because no model can be trained on it.
+
 Detection trains a classifier to tell real rows from synthetic rows and
 reports its cross-validated ROC AUC: 0.5 means the classifier cannot tell
 them apart, 1.0 that it always can. Identical rows are kept in one fold.
@@ -25,6 +31,7 @@ OpenMP thread (`MODEL_THREADS`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -51,6 +58,23 @@ MAX_DETECTION_ROWS = 5_000
 """Rows per side (real and synthetic) for the detection classifier."""
 
 DETECTION_FOLDS = 3
+
+MIN_TRAIN_ROWS = 100
+"""Fewest training rows with a target value that a utility model needs.
+
+HistGradientBoosting puts at least 20 rows in a leaf (`min_samples_leaf`),
+so fewer than 100 rows allow a tree of at most four leaves. This is a
+policy default, not a statistical bound.
+"""
+
+MIN_SIGNAL_GAIN = 0.05
+"""Share of the range between the chance baseline and a perfect score that the real model must cover.
+
+Below it the target carries no signal the other columns can learn, and the
+target is left out of the utility score. With 2,500 test rows the standard
+error of a macro F1 near 0.5 is about 0.01, so the gain this asks for at a
+baseline of 0.5 (0.025) is about two and a half standard errors.
+"""
 
 MAX_MODEL_CATEGORIES = 250
 """Categories kept per categorical feature; rarer ones share one code.
@@ -83,12 +107,18 @@ class TargetUtility:
     target: str
     task: str
     metric: str
-    score_real: float
-    score_synthetic: float
-    utility: float
+    score_real: float | None
+    score_synthetic: float | None
+    baseline: float | None
+    utility: float | None
     train_rows: int
     test_rows: int
     note: str | None
+
+    @property
+    def measured(self) -> bool:
+        """Whether this target enters the utility score (False: too few real rows, or no signal)."""
+        return self.utility is not None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -96,7 +126,11 @@ class TargetUtility:
 
 @dataclass(frozen=True)
 class UtilityResult:
-    """Utility over one or more targets, with how it was tested."""
+    """Utility over one or more targets, with how it was tested.
+
+    `score` is the mean utility of the measured targets, and NaN when no
+    target was measured.
+    """
 
     score: float
     targets: tuple[TargetUtility, ...]
@@ -126,8 +160,9 @@ def utility(
     """Compute the utility of each target column and their mean."""
     holdout_used = columns[0].holdout is not None
     results = tuple(_target_utility(columns, target, holdout_used, rng) for target in targets)
+    measured = [result.utility for result in results if result.measured]
     return UtilityResult(
-        score=float(np.mean([result.utility for result in results])),
+        score=float(np.mean(measured)) if measured else math.nan,
         targets=results,
         holdout_used=holdout_used,
         target_chosen_by=target_chosen_by,
@@ -165,6 +200,7 @@ def detection_auc(columns: Sequence[PreparedColumn], rng: np.random.Generator) -
             _feature_matrix(columns, "synthetic", synthetic_rows),
         ]
     )
+    features = _fill_unobserved(features)
     labels = np.concatenate([np.zeros(real_rows.size), np.ones(synthetic_rows.size)])
 
     model = HistGradientBoostingClassifier(
@@ -207,19 +243,24 @@ def _target_utility(
         shuffled = rng.permutation(real_present)
         n_test = min(MAX_TEST_ROWS, int(round(TEST_SHARE * shuffled.size)))
         test_rows, real_pool = np.sort(shuffled[:n_test]), shuffled[n_test:]
-    n_train = min(MAX_TRAIN_ROWS, real_pool.size, synthetic_present.size)
-    if n_train < 2 or test_rows.size < 2:
-        return TargetUtility(
-            target,
-            task,
-            _metric_name(task),
-            0.0,
-            0.0,
-            0.0,
-            n_train,
-            int(test_rows.size),
-            "too few rows with a value in the target to train and test a model",
+    metric = _metric_name(task)
+    if real_pool.size < MIN_TRAIN_ROWS or test_rows.size < 2:
+        note = (
+            f"not measured: the real table has {real_pool.size} training rows and {test_rows.size} test "
+            f"rows with a value in {target!r}, and a model needs at least {MIN_TRAIN_ROWS} and 2"
         )
+        return TargetUtility(
+            target, task, metric, None, None, None, None, int(real_pool.size), int(test_rows.size), note
+        )
+    if synthetic_present.size < MIN_TRAIN_ROWS:
+        note = (
+            f"scored 0: the synthetic table has {synthetic_present.size} rows with a value in {target!r}, "
+            f"fewer than the {MIN_TRAIN_ROWS} a model needs to train"
+        )
+        return TargetUtility(
+            target, task, metric, None, None, None, 0.0, int(synthetic_present.size), int(test_rows.size), note
+        )
+    n_train = min(MAX_TRAIN_ROWS, real_pool.size, synthetic_present.size)
     real_train = _sample_from(real_pool, n_train, rng)
     synthetic_train = _sample_from(synthetic_present, n_train, rng)
 
@@ -241,24 +282,55 @@ def _target_utility(
         seed,
     )
 
+    # A target the real model cannot predict better than chance gives a ratio of two noise scores.
+    baseline = _chance_score(task, target_column.real[real_train], test_y)
     note = None
-    if score_real > 0:
-        ratio = min(1.0, score_synthetic / score_real)
+    if score_real < baseline + MIN_SIGNAL_GAIN * (1.0 - baseline):
+        ratio = None
+        note = (
+            f"left out: the model trained on real rows scores {score_real:.3f} ({metric}), which does not "
+            f"beat the chance baseline {baseline:.3f} by {MIN_SIGNAL_GAIN:.0%} of the range above it, so "
+            "the other columns carry no learnable signal about this target"
+        )
     else:
-        ratio = 1.0
-        note = ("the model trained on real rows predicts this target no better than chance, "
-                "so the ratio is set to 1")
+        ratio = min(1.0, score_synthetic / score_real)
     return TargetUtility(
         target,
         task,
-        _metric_name(task),
+        metric,
         score_real,
         score_synthetic,
+        baseline,
         ratio,
         int(n_train),
         int(test_rows.size),
         note,
     )
+
+
+def _chance_score(task: str, train_y: np.ndarray, test_y: np.ndarray) -> float:
+    """Return the test score of the better trivial predictor that ignores the features.
+
+    For regression that is the training mean. For classification it is the
+    better of two: always predicting the most frequent training class, and
+    guessing at the training class shares. The guess's macro F1 is taken
+    from expected counts. With p and q a class's test and training shares,
+    expected true positives are n*p*q, so F1 = 2*p*q / (p + q), averaged
+    over the test classes.
+    """
+    if task == "regression":
+        predicted = np.full(test_y.shape, float(np.mean(train_y)))
+        return float(max(0.0, r2_score(test_y, predicted)))
+
+    labels = np.unique(test_y)
+    classes, train_counts = np.unique(train_y, return_counts=True)
+    majority = np.full(test_y.shape, classes[np.argmax(train_counts)])
+    majority_f1 = f1_score(test_y, majority, labels=labels, average="macro", zero_division=0)
+
+    test_shares = np.array([np.mean(test_y == label) for label in labels])
+    train_shares = np.array([np.mean(train_y == label) for label in labels])
+    guess_f1 = 2 * test_shares * train_shares / (test_shares + train_shares)
+    return float(max(majority_f1, np.mean(guess_f1)))
 
 
 def _train_and_score(
@@ -274,7 +346,7 @@ def _train_and_score(
     with threadpool_limits(limits=MODEL_THREADS, user_api="openmp"):
         return _fit_and_score(
             task,
-            _feature_matrix(features, side, rows),
+            _fill_unobserved(_feature_matrix(features, side, rows)),
             target,
             test_x,
             test_y,
@@ -322,6 +394,22 @@ def _feature_matrix(columns: Sequence[PreparedColumn], side: str, rows: np.ndarr
             values = np.where(values < 0, np.nan, capped)
         matrix[:, index] = values
     return matrix
+
+
+def _fill_unobserved(train_x: np.ndarray) -> np.ndarray:
+    """Set each feature that has no value in the training rows to 0, so the model cannot split on it.
+
+    scikit-learn 1.9's HistGradientBoosting raises "window shape cannot be
+    larger than input array shape" when a feature is missing in every
+    training row (e.g. a synthetic column that came out entirely empty). A
+    constant feature gets no split, which is what an empty one means.
+    """
+    unobserved = np.isnan(train_x).all(axis=0)
+    if not unobserved.any():
+        return train_x
+    filled = train_x.copy()
+    filled[:, unobserved] = 0.0
+    return filled
 
 
 def _frequency_ranks(column: PreparedColumn) -> np.ndarray:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -38,6 +39,11 @@ MAX_INTEGER_BINS = 50
 MAX_CATEGORY_BARS = 20
 MAX_PLOTTED_COLUMNS = 24
 """Columns in the distribution figure, weakest score first."""
+
+MISSING_LABEL = "(missing)"
+
+LEADING_NUMBER = re.compile(r"^\s*[\[(<>≥≤]?\s*(-?\d+(?:\.\d+)?)")
+"""A label's leading number, e.g. 50 in "50-54", 90 in "90+", 70 in "[70-80)" and 100 in "100**"."""
 
 REAL_COLOR = "#1f4e79"
 SYNTHETIC_COLOR = "#e07b39"
@@ -107,24 +113,40 @@ def _histogram_edges(real: np.ndarray, low: float, high: float, kind: str) -> np
 
 
 def _summarize_categories(column: PreparedColumn, k: int) -> dict[str, Any]:
-    """Return bar shares of the most common real categories; those under k real rows merge into "other"."""
-    n_codes = len(column.categories) + 1
-    real_counts = np.bincount(np.where(column.real < 0, n_codes - 1, column.real), minlength=n_codes)
-    synthetic_counts = np.bincount(
-        np.where(column.synthetic < 0, n_codes - 1, column.synthetic), minlength=n_codes
-    )
-    labels = [*column.categories, "(missing)"]
+    """Return bar shares of the most common real categories, then missing values, then "other".
 
-    order = np.argsort(-real_counts, kind="stable")
-    shown = [code for code in order if real_counts[code] >= k][:MAX_CATEGORY_BARS]
-    rest = np.setdiff1d(np.arange(n_codes), shown)
+    Categories under k real rows merge into "other". Missing values get their
+    own bar whenever either table has any, with the real bar withheld under
+    k like any other cell. When every shown label starts with a number
+    (age bands such as "50-54" and "90+", "[70-80)", ZIP3 "100**"), bars are
+    in the order of that lower bound instead of by frequency.
+    """
+    n_categories = len(column.categories)
+    missing_code = n_categories
+    real_counts = np.bincount(np.where(column.real < 0, missing_code, column.real), minlength=n_categories + 1)
+    synthetic_counts = np.bincount(
+        np.where(column.synthetic < 0, missing_code, column.synthetic), minlength=n_categories + 1
+    )
+    labels = list(column.categories)
+
+    order = np.argsort(-real_counts[:n_categories], kind="stable")
+    shown = [int(code) for code in order if real_counts[code] >= k][:MAX_CATEGORY_BARS]
+    shown = _in_label_order(shown, labels)
+    bar_labels = [labels[code] for code in shown]
     bars_real = [float(real_counts[code]) for code in shown]
     bars_synthetic = [float(synthetic_counts[code]) for code in shown]
-    bar_labels = [labels[code] for code in shown]
-    if real_counts[rest].sum() + synthetic_counts[rest].sum() > 0:
-        bar_labels.append(f"other ({rest.size} values)")
-        bars_real.append(float(real_counts[rest].sum()))
-        bars_synthetic.append(float(synthetic_counts[rest].sum()))
+
+    if real_counts[missing_code] + synthetic_counts[missing_code] > 0:
+        bar_labels.append(MISSING_LABEL)
+        bars_real.append(float(real_counts[missing_code]))
+        bars_synthetic.append(float(synthetic_counts[missing_code]))
+
+    rest = np.setdiff1d(np.arange(n_categories), shown)
+    occurring = rest[(real_counts[rest] + synthetic_counts[rest]) > 0]
+    if occurring.size:
+        bar_labels.append(f"other ({occurring.size} values)")
+        bars_real.append(float(real_counts[occurring].sum()))
+        bars_synthetic.append(float(synthetic_counts[occurring].sum()))
 
     real_total = max(real_counts.sum(), 1)
     synthetic_total = max(synthetic_counts.sum(), 1)
@@ -135,6 +157,14 @@ def _summarize_categories(column: PreparedColumn, k: int) -> dict[str, Any]:
         "synthetic": [count / synthetic_total for count in bars_synthetic],
         "withheld": int(sum(count < k for count in bars_real)),
     }
+
+
+def _in_label_order(codes: list[int], labels: list[str]) -> list[int]:
+    """Sort codes by the number their label starts with, when every label starts with one."""
+    bounds = [LEADING_NUMBER.match(labels[code]) for code in codes]
+    if not all(bounds):
+        return codes
+    return [code for _, code in sorted(zip((float(match.group(1)) for match in bounds), codes, strict=True))]
 
 
 def _column_scores_figure(report: QualityReport) -> Figure:
@@ -228,13 +258,15 @@ def _correlation_difference_figure(report: QualityReport) -> Figure | None:
         return pair["synthetic_trend"] - pair["real_trend"]
 
     matrix = _pair_matrix(names, report.pair_scores, difference, diagonal=0.0)
-    figure = Figure(figsize=(max(4.0, 0.4 * len(names) + 2.5), max(3.5, 0.4 * len(names) + 1.5)))
+    # Constrained layout places the figure title above the colour bar, so its top tick label stays clear.
+    figure = Figure(
+        figsize=(max(4.5, 0.4 * len(names) + 3.0), max(3.5, 0.4 * len(names) + 1.5)), layout="constrained"
+    )
     axes = figure.add_subplot()
     image = axes.imshow(matrix, vmin=-1, vmax=1, cmap="RdBu_r")
     _label_matrix(axes, names)
     figure.colorbar(image, ax=axes, label="Pearson correlation, synthetic − real")
-    axes.set_title("Correlation difference of numeric columns", fontsize=10)
-    figure.tight_layout()
+    figure.suptitle("Correlation difference of numeric columns", fontsize=10)
     return figure
 
 
@@ -258,29 +290,51 @@ def _label_matrix(axes: Any, names: list[str]) -> None:
 
 
 def _utility_figure(report: QualityReport) -> Figure:
+    """Draw each target's real and synthetic model scores, with the chance baseline as a dashed line."""
     targets = report.utility["targets"]
     positions = np.arange(len(targets))
-    figure = Figure(figsize=(max(4.0, 1.6 * len(targets) + 2), 3.2))
+    figure = Figure(figsize=(max(5.0, 1.6 * len(targets) + 3.5), 3.2))
     axes = figure.add_subplot()
+
     axes.bar(
         positions - 0.2,
-        [entry["score_real"] for entry in targets],
+        [entry["score_real"] or 0.0 for entry in targets],
         width=0.4,
         color=REAL_COLOR,
         label="trained on real",
     )
     axes.bar(
         positions + 0.2,
-        [entry["score_synthetic"] for entry in targets],
+        [entry["score_synthetic"] or 0.0 for entry in targets],
         width=0.4,
         color=SYNTHETIC_COLOR,
         label="trained on synthetic",
     )
-    axes.set_xticks(positions, [f"{entry['target']}\n({entry['metric']})" for entry in targets], fontsize=8)
+    with_baseline = [index for index, entry in enumerate(targets) if entry["baseline"] is not None]
+    if with_baseline:
+        axes.hlines(
+            [targets[index]["baseline"] for index in with_baseline],
+            positions[with_baseline] - 0.4,
+            positions[with_baseline] + 0.4,
+            colors="black",
+            linestyles="dashed",
+            label="chance baseline",
+        )
+
+    axes.set_xticks(positions, [_utility_label(entry) for entry in targets], fontsize=8)
     axes.set_ylim(0, 1)
     axes.set_ylabel("score on real test rows")
     tested_on = "holdout" if report.utility["holdout_used"] else "held-out real rows (seen by the generator)"
-    axes.set_title(f"ML utility {report.utility_score:.1%}, tested on {tested_on}", fontsize=10)
-    axes.legend(fontsize=8)
+    score = "not measured" if math.isnan(report.utility_score) else f"{report.utility_score:.1%}"
+    axes.set_title(f"ML utility {score}, tested on {tested_on}", fontsize=10)
+    # Outside the axes, so the legend never covers a bar that reaches the top.
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     figure.tight_layout()
     return figure
+
+
+def _utility_label(entry: dict[str, Any]) -> str:
+    label = f"{entry['target']}\n({entry['metric']})"
+    if entry["utility"] is None:
+        return f"{label}\nnot measured"
+    return label

@@ -8,6 +8,7 @@ real rows appears in it or in its figures.
 from __future__ import annotations
 
 import html
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,12 +17,14 @@ from typing import Any
 class QualityReport:
     """How closely a synthetic table follows the real one, and how useful it is.
 
-    Every score is a float in [0, 1], where 1 is best.
+    Every score is a float in [0, 1], where 1 is best, except that
+    `utility_score` is NaN when no utility target could be measured.
 
     Attributes
     ----------
     overall_score:
-        Mean of `fidelity_score`, `correlation_score` and `utility_score`.
+        Mean of `fidelity_score`, `correlation_score` and `utility_score`
+        (of the first two when `utility_score` is NaN).
     fidelity_score:
         Mean column score: the column's shape score (KS complement for numbers
         and datetimes, TV complement for categories, on non-missing values)
@@ -37,8 +40,11 @@ class QualityReport:
     correlation_basis:
         Which pairs `correlation_score` averages.
     utility_score:
-        Mean over the target columns of ``min(1, score trained on synthetic /
-        score trained on real)``; see `utility` for how it was tested.
+        Mean over the measured target columns of ``min(1, score trained on
+        synthetic / score trained on real)``; see `utility` for how it was
+        tested. A target is left out when the model trained on real rows does
+        not beat a chance baseline, and the score is NaN when every target is
+        left out (`warnings` names them).
     detection_auc:
         Cross-validated ROC AUC of a classifier telling real rows from
         synthetic ones (0.5: indistinguishable). A diagnostic, not part of
@@ -101,7 +107,7 @@ class QualityReport:
             "correlation_score": self.correlation_score,
             "correlation_score_all_pairs": self.correlation_score_all_pairs,
             "correlation_basis": self.correlation_basis,
-            "utility_score": self.utility_score,
+            "utility_score": None if math.isnan(self.utility_score) else self.utility_score,
             "detection_auc": self.detection_auc,
             "column_scores": {name: dict(entry) for name, entry in self.column_scores.items()},
             "pair_scores": [dict(entry) for entry in self.pair_scores],
@@ -124,7 +130,7 @@ class QualityReport:
             f"(column shapes {self.column_shapes_score:.1%})",
             f"  Correlation preservation: {self.correlation_score:.1%}  ({self.correlation_basis}; "
             f"all pairs {self.correlation_score_all_pairs:.1%})",
-            f"  ML utility:               {self.utility_score:.1%}  ({self._utility_summary()})",
+            f"  ML utility:               {_percent(self.utility_score)}  ({self._utility_summary()})",
             f"  Detection AUC:            {self.detection_auc:.3f}  (0.5 = indistinguishable)",
             "",
             "  Weakest columns:",
@@ -145,7 +151,7 @@ class QualityReport:
             ("Overall score", f"{self.overall_score:.1%}"),
             ("Statistical fidelity", f"{self.fidelity_score:.1%}"),
             ("Correlation preservation", f"{self.correlation_score:.1%} ({self.correlation_basis})"),
-            ("ML utility", f"{self.utility_score:.1%} ({self._utility_summary()})"),
+            ("ML utility", f"{_percent(self.utility_score)} ({self._utility_summary()})"),
             ("Detection AUC", f"{self.detection_auc:.3f} (0.5 = indistinguishable)"),
         ]
         rows = "".join(
@@ -181,6 +187,13 @@ class QualityReport:
         return {title: figure_to_svg(figure) for title, figure in self.plot().items()}
 
     def _utility_summary(self) -> str:
-        targets = ", ".join(entry["target"] for entry in self.utility["targets"])
+        targets = ", ".join(
+            entry["target"] if entry["utility"] is not None else f"{entry['target']} (not measured)"
+            for entry in self.utility["targets"]
+        )
         tested_on = "holdout" if self.utility["holdout_used"] else "held-out real rows the generator saw"
         return f"target {targets}; tested on {tested_on}"
+
+
+def _percent(score: float) -> str:
+    return "not measured" if math.isnan(score) else f"{score:.1%}"
