@@ -167,11 +167,12 @@ def test_unlearnable_target_not_measured(patients):
     entry = report.utility["targets"][0]
     assert entry["utility"] is None
     assert entry["score_real"] < entry["baseline"] + quality_models.MIN_SIGNAL_GAIN * (1 - entry["baseline"])
-    assert math.isnan(report.utility_score)
+    assert 0.0 <= report.utility_score <= 1.0
+    assert not report.utility_measured
     assert report.overall_score == pytest.approx(np.mean([report.fidelity_score, report.correlation_score]))
     assert any("'gender': left out" in text for text in report.warnings)
-    assert "ML utility:               not measured" in str(report)
-    assert report.to_dict()["utility_score"] is None
+    assert "not measured: no target with signal" in str(report)
+    assert report.to_dict()["utility_measured"] is False
 
 
 def test_unlearnable_targets_left_out_of_mean(patients):

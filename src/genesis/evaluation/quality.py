@@ -148,7 +148,9 @@ class QualityEvaluator:
 
         fidelity = float(np.mean([entry["score"] for entry in column_scores.values()]))
         utility_details = utility.to_dict() | {"holdout_source": holdout_source}
-        parts = [fidelity, correlation] if math.isnan(utility.score) else [fidelity, correlation, utility.score]
+        measured = not math.isnan(utility.score)
+        parts = [fidelity, correlation, utility.score] if measured else [fidelity, correlation]
+        utility_score = utility.score if measured else _unmeasured_utility(utility)
         return QualityReport(
             overall_score=float(np.mean(parts)),
             fidelity_score=fidelity,
@@ -156,7 +158,7 @@ class QualityEvaluator:
             correlation_score=correlation,
             correlation_score_all_pairs=correlation_all,
             correlation_basis=basis,
-            utility_score=utility.score,
+            utility_score=utility_score,
             detection_auc=detection["auc"],
             column_scores=column_scores,
             pair_scores=pairs,
@@ -361,11 +363,24 @@ def _utility_warnings(utility: quality_models.UtilityResult) -> list[str]:
             warnings.append(f"Utility target {target.target!r}: {target.note}.")
     if math.isnan(utility.score):
         warnings.append(
-            "No utility target could be measured, so utility_score is NaN and overall_score is the "
-            "mean of fidelity and correlation. Pass a target_column that the other columns predict "
-            "in the real table, or none to let genesis choose."
+            "No utility target could be measured: on the real table no target's model beat its chance "
+            "baseline (or too few rows had a target value). utility_score is then the plain ratio of "
+            "synthetic-trained to real-trained scores over those targets, which carries no evidence of "
+            "utility, and overall_score is the mean of fidelity and correlation. Pass a target_column "
+            "that the other columns predict in the real table, or none to let genesis choose."
         )
     return warnings
+
+
+def _unmeasured_utility(utility: quality_models.UtilityResult) -> float:
+    """Return min(1, synthetic score / real score) averaged over targets left out for lack of signal.
+
+    A float in [0, 1], because the tutorial formats every score as a percentage; the warning of
+    `_utility_warnings` says that it is no evidence. 0.0 when no target has both scores.
+    """
+    ratios = [min(1.0, max(0.0, t.score_synthetic) / t.score_real) for t in utility.targets
+              if t.score_real is not None and t.score_synthetic is not None and t.score_real > 0]
+    return float(np.mean(ratios)) if ratios else 0.0
 
 
 def _without_holdout_rows(

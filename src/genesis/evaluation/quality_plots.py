@@ -325,7 +325,7 @@ def _utility_figure(report: QualityReport) -> Figure:
     axes.set_ylim(0, 1)
     axes.set_ylabel("score on real test rows")
     tested_on = "holdout" if report.utility["holdout_used"] else "held-out real rows (seen by the generator)"
-    score = "not measured" if math.isnan(report.utility_score) else f"{report.utility_score:.1%}"
+    score = f"{report.utility_score:.1%}" if report.utility_measured else "not measured"
     axes.set_title(f"ML utility {score}, tested on {tested_on}", fontsize=10)
     # Outside the axes, so the legend never covers a bar that reaches the top.
     axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)

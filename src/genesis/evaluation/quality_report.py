@@ -8,7 +8,6 @@ real rows appears in it or in its figures.
 from __future__ import annotations
 
 import html
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,14 +16,15 @@ from typing import Any
 class QualityReport:
     """How closely a synthetic table follows the real one, and how useful it is.
 
-    Every score is a float in [0, 1], where 1 is best, except that
-    `utility_score` is NaN when no utility target could be measured.
+    Every score is a float in [0, 1], where 1 is best. When no utility
+    target could be measured, `utility_measured` is False and
+    `utility_score` is no evidence (see `utility_score`).
 
     Attributes
     ----------
     overall_score:
         Mean of `fidelity_score`, `correlation_score` and `utility_score`
-        (of the first two when `utility_score` is NaN).
+        (of the first two when no utility target was measured).
     fidelity_score:
         Mean column score: the column's shape score (KS complement for numbers
         and datetimes, TV complement for categories, on non-missing values)
@@ -43,8 +43,9 @@ class QualityReport:
         Mean over the measured target columns of ``min(1, score trained on
         synthetic / score trained on real)``; see `utility` for how it was
         tested. A target is left out when the model trained on real rows does
-        not beat a chance baseline, and the score is NaN when every target is
-        left out (`warnings` names them).
+        not beat a chance baseline. When every target is left out, the score
+        is the same ratio over the left-out targets, which carries no evidence:
+        `utility_measured` is then False and `warnings` says so.
     detection_auc:
         Cross-validated ROC AUC of a classifier telling real rows from
         synthetic ones (0.5: indistinguishable). A diagnostic, not part of
@@ -107,7 +108,8 @@ class QualityReport:
             "correlation_score": self.correlation_score,
             "correlation_score_all_pairs": self.correlation_score_all_pairs,
             "correlation_basis": self.correlation_basis,
-            "utility_score": None if math.isnan(self.utility_score) else self.utility_score,
+            "utility_score": self.utility_score,
+            "utility_measured": self.utility_measured,
             "detection_auc": self.detection_auc,
             "column_scores": {name: dict(entry) for name, entry in self.column_scores.items()},
             "pair_scores": [dict(entry) for entry in self.pair_scores],
@@ -130,7 +132,7 @@ class QualityReport:
             f"(column shapes {self.column_shapes_score:.1%})",
             f"  Correlation preservation: {self.correlation_score:.1%}  ({self.correlation_basis}; "
             f"all pairs {self.correlation_score_all_pairs:.1%})",
-            f"  ML utility:               {_percent(self.utility_score)}  ({self._utility_summary()})",
+            f"  ML utility:               {self._utility_text()}  ({self._utility_summary()})",
             f"  Detection AUC:            {self.detection_auc:.3f}  (0.5 = indistinguishable)",
             "",
             "  Weakest columns:",
@@ -151,7 +153,7 @@ class QualityReport:
             ("Overall score", f"{self.overall_score:.1%}"),
             ("Statistical fidelity", f"{self.fidelity_score:.1%}"),
             ("Correlation preservation", f"{self.correlation_score:.1%} ({self.correlation_basis})"),
-            ("ML utility", f"{_percent(self.utility_score)} ({self._utility_summary()})"),
+            ("ML utility", f"{self._utility_text()} ({self._utility_summary()})"),
             ("Detection AUC", f"{self.detection_auc:.3f} (0.5 = indistinguishable)"),
         ]
         rows = "".join(
@@ -186,6 +188,16 @@ class QualityReport:
 
         return {title: figure_to_svg(figure) for title, figure in self.plot().items()}
 
+    @property
+    def utility_measured(self) -> bool:
+        """Whether some utility target beat its chance baseline on the real table and was scored."""
+        return any(entry["utility"] is not None for entry in self.utility["targets"])
+
+    def _utility_text(self) -> str:
+        if self.utility_measured:
+            return f"{self.utility_score:.1%}"
+        return f"{self.utility_score:.1%} (not measured: no target with signal)"
+
     def _utility_summary(self) -> str:
         targets = ", ".join(
             entry["target"] if entry["utility"] is not None else f"{entry['target']} (not measured)"
@@ -193,7 +205,3 @@ class QualityReport:
         )
         tested_on = "holdout" if self.utility["holdout_used"] else "held-out real rows the generator saw"
         return f"target {targets}; tested on {tested_on}"
-
-
-def _percent(score: float) -> str:
-    return "not measured" if math.isnan(score) else f"{score:.1%}"
