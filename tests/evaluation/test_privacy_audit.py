@@ -140,6 +140,18 @@ def test_without_holdout_every_risk_is_proxy(real):
         assert isinstance(getattr(report, name), float)
 
 
+def test_dcr_proxy_sees_verbatim_copy():
+    table = patient_table(3000, random_state=1).drop(columns="patient_id")
+    fresh = patient_table(3000, random_state=2).drop(columns="patient_id")
+
+    copied = run_privacy_audit(table, table.copy(), random_state=0)
+    unseen = run_privacy_audit(table, fresh, random_state=0)
+
+    assert copied.metrics["dcr"].proxy
+    assert copied.dcr_score < 0.05
+    assert unseen.dcr_score > 0.9
+
+
 def test_holdout_data_argument_used(real, record):
     holdout = lookup_holdout(released(real.iloc[:1], record))
     fresh = patient_table(10_000, random_state=7).drop(columns="patient_id")

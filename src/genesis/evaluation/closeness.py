@@ -16,6 +16,8 @@ from genesis.evaluation.stats import Z, MetricResult, advantage, auc_with_bootst
 
 DCR_METHOD = ("share of synthetic rows whose nearest real row is a training row rather than a holdout row "
               "(ties split by count), as excess over the share expected from the two tables' sizes")
+DCR_PROXY_METHOD = ("proxy without a holdout: share of synthetic rows nearer to the training rows than a "
+                    "training row is to the other training rows (leave-one-out), as excess over one half")
 COPY_METHOD = ("share of synthetic rows identical to a training row, beyond the share that copies of holdout "
                "rows predict for tables of these sizes")
 MEMBERSHIP_METHOD = ("attacker scores each real row by its distance to the nearest synthetic row; risk = "
@@ -43,7 +45,12 @@ def closeness_metrics(inputs: AuditInputs, groups: Groups, n_queries: int, max_r
     to_unseen = nearest(queries, unseen_reference, rng)
     closer = _training_share(to_training, to_unseen)
     expected = len(training_reference) / (len(training_reference) + len(unseen_reference))
-    dcr = _excess_share_metric("dcr", closer, expected, len(queries), DCR_METHOD, groups.holdout_used)
+    if groups.holdout_used:
+        dcr = _excess_share_metric("dcr", closer, expected, len(queries), DCR_METHOD, True)
+    else:
+        all_training = inputs.encoded_training.take(subsample(len(inputs.training), max_reference, rng))
+        shares = _closer_than_real_neighbours(nearest(queries, all_training, rng), all_training, rng)
+        dcr = _excess_share_metric("dcr", shares, 0.5, len(queries), DCR_PROXY_METHOD, False)
     dcr_details = {
         "median_distance_synthetic_to_training": float(np.median(to_training.distance)),
         "median_distance_synthetic_to_unseen": float(np.median(to_unseen.distance)),
@@ -111,6 +118,25 @@ def _references(inputs: AuditInputs, groups: Groups, max_reference: int, rng: np
     training = np.sort(order[:half][:max_reference])
     unseen = np.sort(order[half:][:max_reference])
     return inputs.encoded_training.take(training), inputs.encoded_training.take(unseen)
+
+
+def _closer_than_real_neighbours(to_training, reference: EncodedRows, rng: np.random.Generator,
+                                 max_rows: int = 2000) -> np.ndarray:
+    """Return per synthetic query the share of real leave-one-out distances larger than its own (ties halved).
+
+    A synthetic row from the real rows' distribution is as far from the
+    training rows as a training row is from the others, so the mean share is
+    about 1/2; a copied row is at distance 0 and scores near 1. This replaces
+    the holdout when there is none: splitting the training rows in two, as
+    with a holdout, cannot see copies, because a copy is equally likely to
+    copy a row of either half.
+    """
+    n_rows = min(len(reference), max_rows)
+    leave_one_out = np.sort(nearest(reference.take(np.arange(n_rows)), reference, rng,
+                                    exclude_same_position=True).distance)
+    below = np.searchsorted(leave_one_out, to_training.distance, side="left")
+    above = n_rows - np.searchsorted(leave_one_out, to_training.distance, side="right")
+    return (above + 0.5 * (n_rows - below - above)) / n_rows
 
 
 def _training_share(to_training, to_unseen) -> np.ndarray:
