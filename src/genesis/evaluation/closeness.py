@@ -35,8 +35,9 @@ def closeness_metrics(inputs: AuditInputs, groups: Groups, n_queries: int, max_r
     because real rows are exchangeable. The excess over that share, scaled
     to [0, 1], is the risk; `dcr_score` is 1 minus it. With equal sizes this
     is min(1, 2 (1 - share)), the form of SDMetrics' DCROverfittingProtection.
-    Without a holdout, training rows outside the reference play the holdout's
-    part and the result is a proxy.
+    Without a holdout, the DCR is a proxy measured against the training rows'
+    leave-one-out distances (see `_closer_than_real_neighbours`), and for the
+    copy metric training rows outside the reference play the holdout's part.
     """
     queries = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), n_queries, rng))
     training_reference, unseen_reference = _references(inputs, groups, max_reference, rng)
