@@ -19,7 +19,6 @@ so no character of it may appear. Nothing here reads the real table.
 from __future__ import annotations
 
 import dataclasses
-
 import json
 import re
 from functools import cache
