@@ -251,7 +251,7 @@ def test_demo_pipeline_file_reruns(tmp_path):
     folder = tmp_path / "demo"
     assert runner.invoke(app, ["demo", str(folder), "--rows", "4000"]).exit_code == 0
 
-    result = runner.invoke(app, ["run", str(folder / "pipeline.yaml")])
+    result = runner.invoke(app, ["run", "--overwrite", str(folder / "pipeline.yaml")])
 
     assert result.exit_code == 0, result.output
     assert json.loads((folder / "audit_trail.json").read_text())["input"]["path"].endswith(
@@ -308,3 +308,46 @@ def test_run_interrupt_removes_partial_file(tmp_path, monkeypatch):
     assert not list(release.glob(".partial-*"))
     assert not (release / "model.genesis").exists()
     assert (release / "synthetic.csv").is_file()
+
+
+def previous_run(folder: Path) -> None:
+    """Leave a previous run's outputs (with other settings) and an unrelated file in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "attacks.json").write_text('{"settings": "previous run"}')
+    (folder / "audit_trail.json").write_text('{"status": "completed"}')
+    (folder / "notes.txt").write_text("the custodian's notes")
+
+
+def test_run_rejects_folder_with_previous_outputs(tmp_path):
+    previous_run(tmp_path / "release")
+    config = write_config(tmp_path)
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert len(error_lines(result.output)) == 1
+    assert "--overwrite" in result.output
+    assert "attacks.json" in result.output
+    assert (tmp_path / "release" / "attacks.json").read_text() == '{"settings": "previous run"}'
+    assert not (tmp_path / "release" / "synthetic.csv").exists()
+
+
+def test_run_overwrite_removes_previous_outputs_before_first_stage(tmp_path, monkeypatch):
+    def interrupted(self, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("genesis.synthesizer.SyntheticGenerator.save", interrupted)
+    release = tmp_path / "release"
+    previous_run(release)
+    config = write_config(tmp_path)
+
+    result = runner.invoke(app, ["run", "--overwrite", str(config)])
+
+    assert result.exit_code == 1
+    assert "stage 'model' failed" in result.output
+    assert "Removed the previous run's outputs" in result.output
+    assert "attacks.json" in result.output
+    assert not (release / "attacks.json").exists()
+    assert (release / "synthetic.csv").is_file()
+    assert (release / "notes.txt").read_text() == "the custodian's notes"
+    assert json.loads((release / "audit_trail.json").read_text())["failed_stage"] == "model"

@@ -6,6 +6,11 @@ folder never contains a half-written output under its final name. When a stage
 fails, the files of the stages before it stay, the partial file is removed,
 `audit_trail.json` records the failure (when the folder is still writable),
 and `StageFailedError` names the stage.
+
+A folder that contains a previous run's outputs is rejected unless the run
+may overwrite them. With `--overwrite`, those files are deleted before the
+first stage, so a failed or interrupted run cannot leave its outputs beside
+old ones made with other settings.
 """
 
 from __future__ import annotations
@@ -54,6 +59,22 @@ STAGES: tuple[tuple[str, str], ...] = (
 )
 TRAIL_FILE = "audit_trail.json"
 MODEL_FILE = "model.genesis"
+OUTPUT_PATTERNS = (
+    "synthetic.csv",
+    "synthetic.parquet",
+    "synthetic.csv.genesis.json",
+    "synthetic.parquet.genesis.json",
+    MODEL_FILE,
+    "privacy_audit.json",
+    "attacks.json",
+    "quality.json",
+    "*_assessment.json",
+    "*_assessment.html",
+    "*_assessment.pdf",
+    TRAIL_FILE,
+    ".partial-*",
+)
+"""Names (glob patterns) of every file a run writes; `--overwrite` deletes only these."""
 
 
 class StageFailedError(GenesisError):
@@ -98,6 +119,9 @@ class PipelineRun:
         SHA-256 of the configuration file, recorded in the audit trail.
     console:
         Where the progress bars go.
+    overwrite:
+        Delete a previous run's outputs in `config.output` before the first
+        stage; when false, such files make the run fail before it starts.
     """
 
     def __init__(
@@ -107,8 +131,10 @@ class PipelineRun:
         data: pd.DataFrame | None = None,
         config_sha256: str | None = None,
         console: Console | None = None,
+        overwrite: bool = False,
     ) -> None:
         self.config = config
+        self.overwrite = overwrite
         self.data = data
         self.config_sha256 = config_sha256
         self.console = console or Console(stderr=True)
@@ -122,6 +148,7 @@ class PipelineRun:
     def run(self) -> list[StageOutcome]:
         """Run the stages in order; return their outcomes or raise `StageFailedError`."""
         prepare_output_folder(self.folder, self.config.source)
+        clear_previous_outputs(self.folder, self.config, overwrite=self.overwrite, console=self.console)
         columns = [
             TextColumn("{task.description:<30}"),
             BarColumn(),
@@ -420,6 +447,45 @@ def prepare_output_folder(folder: Path, source: str) -> None:
             f"{source}: output folder {str(folder)!r} is not writable ({error.strerror or error}). "
             "Choose another 'output' or change the folder's permissions."
         ) from None
+
+
+def previous_outputs(folder: Path) -> list[Path]:
+    """Return the files in `folder` whose names a run writes, sorted by name."""
+    if not folder.is_dir():
+        return []
+    found = {path for pattern in OUTPUT_PATTERNS for path in folder.glob(pattern) if path.is_file()}
+    return sorted(found)
+
+
+def clear_previous_outputs(
+    folder: Path, config: PipelineConfig, *, overwrite: bool, console: Console
+) -> list[str]:
+    """Delete a previous run's outputs from `folder` when `overwrite`, list them on `console`, return them.
+
+    Raise `GenesisError` when the folder contains such files and `overwrite` is
+    false, or when the input table itself has the name of an output.
+    """
+    found = previous_outputs(folder)
+    if not found:
+        return []
+    names = [path.name for path in found]
+    if config.input is not None and config.input.resolve() in {path.resolve() for path in found}:
+        raise GenesisError(
+            f"{config.source}: input {str(config.input)!r} has the name of an output of `genesis run` "
+            "in the output folder, which a run replaces. Move the input or choose another 'output'."
+        )
+    if not overwrite:
+        raise GenesisError(
+            f"{config.source}: output folder {str(folder)!r} contains a previous run's outputs "
+            f"({', '.join(names)}). Pass --overwrite to delete them before the first stage, or "
+            "choose another 'output'."
+        )
+    for path in found:
+        path.unlink()
+    console.print(
+        f"Removed the previous run's outputs from {folder}: {', '.join(names)}.", markup=False, highlight=False
+    )
+    return names
 
 
 def _input_facts(path: Path | None) -> dict[str, Any]:
