@@ -154,3 +154,15 @@ def test_synth_delta_without_epsilon(patients_csv, tmp_path):
 
     assert result.exit_code == 1
     assert "--delta" in result.output and "--epsilon" in result.output
+
+
+def test_help_shows_defaults_and_no_flag_metavar():
+    synth_help = runner.invoke(app, ["synth", "--help"]).output
+    audit_help = runner.invoke(app, ["audit", "--help"]).output
+    flat_synth = " ".join(synth_help.split())
+
+    assert "Rows to generate [default: as many as the input]." in flat_synth
+    assert "[default: auto]" in flat_synth
+    assert "<bool>" not in synth_help
+    assert "<bool>" not in audit_help
+    assert "--json <" not in audit_help
