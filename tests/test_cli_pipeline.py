@@ -14,6 +14,7 @@ from genesis.cli import app
 from genesis.cli.pipeline import STAGES
 from genesis.datasets import patient_table
 from genesis.evaluation.quality import QualityEvaluator
+from genesis.io import read_table
 
 runner = CliRunner()
 
@@ -251,12 +252,34 @@ def test_demo_pipeline_file_reruns(tmp_path):
     folder = tmp_path / "demo"
     assert runner.invoke(app, ["demo", str(folder), "--rows", "4000"]).exit_code == 0
 
+    demo_synthetic = (folder / "synthetic.csv").read_text()
+
     result = runner.invoke(app, ["run", "--overwrite", str(folder / "pipeline.yaml")])
 
     assert result.exit_code == 0, result.output
     assert json.loads((folder / "audit_trail.json").read_text())["input"]["path"].endswith(
         "sample_patients.csv"
     )
+    assert (folder / "synthetic.csv").read_text() == demo_synthetic
+
+
+def test_text_columns_keep_csv_numbers_as_text(tmp_path):
+    path = tmp_path / "zips.csv"
+    path.write_text("zip_code,age\n10001,40\n94110,51\n", encoding="utf-8")
+
+    frame = read_table(path, text_columns=["zip_code"])
+
+    assert frame["zip_code"].tolist() == ["10001", "94110"]
+    assert frame["age"].dtype == "int64"
+
+
+def test_run_text_column_not_in_table(tmp_path):
+    config = write_config(tmp_path, text_columns=["zip"])
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "key 'text_columns' names column 'zip'" in result.output
 
 
 def test_run_subprocess_reports_typo(tmp_path):

@@ -180,7 +180,7 @@ class PipelineRun:
     def _load(self, _: Callable[[int, int], None]) -> tuple[list[str], str]:
         config = self.config
         if self.data is None:
-            data = read_table(config.input, config.na_values)
+            data = read_table(config.input, config.na_values, config.text_columns)
             check_columns(config, list(data.columns), str(config.input))
         else:
             data = self.data

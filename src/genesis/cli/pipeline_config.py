@@ -30,6 +30,8 @@ KEYS: dict[str, str] = {
     "output": "Folder for every output, created when missing. A relative path is read from the config "
     "file's folder.",
     "na_values": "CSV strings that mean missing, e.g. ['?']. Only empty fields are missing otherwise.",
+    "text_columns": "Columns of a CSV input read as text even when every value is a number, e.g. ZIP or "
+    "diagnosis codes, so that they keep their spelling and are modelled as categories.",
     "drop_columns": "Columns to leave out before fitting, e.g. direct identifiers such as record numbers.",
     "discrete_columns": "Columns to model as categories even when they hold numbers.",
     "quasi_identifiers": "Columns an attacker could link to other data; used for k-anonymity, the audit "
@@ -65,6 +67,7 @@ class PipelineConfig:
     output: Path
     input: Path | None = None
     na_values: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
     drop_columns: tuple[str, ...] = ()
     discrete_columns: tuple[str, ...] = ()
     quasi_identifiers: tuple[str, ...] = ()
@@ -147,6 +150,7 @@ def config_from_mapping(
         input=checker.path("input", base),
         output=checker.path("output", base),
         na_values=checker.names("na_values"),
+        text_columns=checker.names("text_columns"),
         drop_columns=checker.names("drop_columns"),
         discrete_columns=checker.names("discrete_columns"),
         quasi_identifiers=quasi,
@@ -175,7 +179,7 @@ def check_columns(config: PipelineConfig, columns: Sequence[str], table: str) ->
     available = [str(name) for name in columns]
     named: list[tuple[str, str]] = [
         (key, name)
-        for key in ("drop_columns", "discrete_columns", "quasi_identifiers")
+        for key in ("text_columns", "drop_columns", "discrete_columns", "quasi_identifiers")
         for name in getattr(config, key)
     ]
     named += [("sensitive_columns", name) for name in config.sensitive_columns or ()]
@@ -190,7 +194,7 @@ def check_columns(config: PipelineConfig, columns: Sequence[str], table: str) ->
                 f"{config.source}: key {key!r} names column {name!r}, which is not in {table}"
                 f"{_suggestion(name, available)} Its columns are {available}."
             )
-        if key != "drop_columns" and name in config.drop_columns:
+        if key not in ("drop_columns", "text_columns") and name in config.drop_columns:
             raise ConfigError(
                 f"{config.source}: key {key!r} names column {name!r}, which drop_columns "
                 "removes. Keep the column or remove it from one of the two keys."

@@ -102,6 +102,8 @@ def demo_settings(rows: int, seed: int, method: str) -> dict[str, Any]:
     return {
         "input": DEMO_INPUT,
         "output": ".",
+        # The sample table stores ZIP codes as text; read from the CSV they would become integers.
+        "text_columns": ["zip_code"],
         "drop_columns": ["patient_id"],
         "discrete_columns": list(PATIENT_DISCRETE_COLUMNS),
         "quasi_identifiers": list(PATIENT_QUASI_IDENTIFIERS),
