@@ -58,6 +58,8 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("trail", "Audit trail"),
 )
 TRAIL_FILE = "audit_trail.json"
+PIPELINE_RECORD_KEY = "pipeline"
+"""Key of the release record under which `genesis run` stores its audit settings."""
 MODEL_FILE = "model.genesis"
 OUTPUT_PATTERNS = (
     "synthetic.csv",
@@ -215,13 +217,20 @@ class PipelineRun:
         return [], result
 
     def _generate(self, _: Callable[[int, int], None]) -> tuple[list[str], str]:
-        generator = self.state.generator
-        synthetic = generator.generate(n_samples=self.config.rows or len(self.state.real))
+        config, generator = self.config, self.state.generator
+        synthetic = generator.generate(n_samples=config.rows or len(self.state.real))
         self.state.synthetic = synthetic
 
-        name = f"synthetic.{self.config.output_format}"
+        name = f"synthetic.{config.output_format}"
         self._write(name, lambda path: write_table(synthetic, path))
-        sidecar = release.write_sidecar(self.folder / name, release.record_of(synthetic) or {})
+        # The audit settings go into the sidecar too, so that `genesis audit` and `certify`
+        # on these files attack the same columns as this run.
+        record = dict(release.record_of(synthetic) or {})
+        record[PIPELINE_RECORD_KEY] = {
+            "sensitive_columns": None if config.sensitive_columns is None else list(config.sensitive_columns),
+            "quasi_identifiers": list(config.quasi_identifiers),
+        }
+        sidecar = release.write_sidecar(self.folder / name, record)
         self.written.append(sidecar.name)
 
         result = f"{len(synthetic):,} rows"
