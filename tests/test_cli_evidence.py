@@ -285,3 +285,35 @@ def test_audit_options_override_recorded_settings(files, pipeline_release):
     payload = json.loads(result.stdout)
     assert payload["report"]["settings"]["sensitive_columns"] == ["treatment"]
     assert "sensitive_columns" not in payload["settings_from_release_record"]
+
+
+def test_certify_output_below_a_file_fails_before_assessment(files, tmp_path, monkeypatch):
+    def not_reached(*args, **kwargs):
+        raise AssertionError("the assessment ran before the output folder was checked")
+
+    monkeypatch.setattr("genesis.cli.evidence.run_privacy_audit", not_reached)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+
+    result = runner.invoke(app, ["certify", str(files["real"]), str(files["synthetic"]),
+                                 "--framework", "hipaa", "-o", str(blocker / "docs")])
+
+    assert result.exit_code == 1
+    assert "not writable" in result.output
+    assert "-o" in result.output
+
+
+def test_certify_without_output_says_how_to_write(files):
+    result = runner.invoke(app, ["certify", str(files["real"]), str(files["synthetic"]),
+                                 "--framework", "hipaa", "--seed", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert "No files written" in result.stderr
+    assert "-o FOLDER" in result.stderr
+
+
+def test_audit_rejects_k_below_two(files):
+    result = runner.invoke(app, ["audit", str(files["real"]), str(files["synthetic"]), "--k", "1"])
+
+    assert result.exit_code == 2
+    assert "--k" in result.output

@@ -375,3 +375,68 @@ def test_run_overwrite_removes_previous_outputs_before_first_stage(tmp_path, mon
     assert (release / "synthetic.csv").is_file()
     assert (release / "notes.txt").read_text() == "the custodian's notes"
     assert json.loads((release / "audit_trail.json").read_text())["failed_stage"] == "model"
+
+
+def test_run_nested_privacy_key_typo_suggests_key(tmp_path):
+    config = write_config(tmp_path, privacy={"k_anonimity": {"k": 5}})
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "Did you mean 'k_anonymity' for 'k_anonimity'?" in result.output
+
+
+def test_run_empty_config_file(tmp_path):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("# nothing yet\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "is empty" in result.output
+    assert "NoneType" not in result.output
+
+
+def test_run_framework_typo_lists_lower_case_names(tmp_path):
+    config = write_config(tmp_path, framework="hippa")
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "['hipaa', 'gdpr', 'ccpa']" in result.output
+    assert "Did you mean 'hipaa'?" in result.output
+
+
+def test_run_missing_input_names_its_source(tmp_path):
+    config = write_config(tmp_path, input="absent.csv", input_source="the hospital's export, see the wiki")
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "the hospital's export, see the wiki" in result.output
+    assert "'input'" in result.output
+
+
+def test_diabetes_example_names_where_its_table_comes_from():
+    example = Path(__file__).resolve().parents[1] / "examples" / "diabetes_pipeline.yaml"
+
+    settings = yaml.safe_load(example.read_text(encoding="utf-8"))
+
+    assert "Diabetes 130-US hospitals" in settings["input_source"]
+    assert "UCI" in settings["input_source"]
+
+
+def test_demo_summary_counts_columns_and_replaced_rows(tmp_path):
+    result = runner.invoke(app, ["demo", str(tmp_path / "demo"), "--rows", "3000"])
+
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 0, result.output
+    assert "8 columns read, 7 modelled" in flat
+    assert "replaced by oversampling" in flat
+    assert "from 3,000 rows" in flat
+
+
+def test_demo_method_help_names_every_method():
+    result = runner.invoke(app, ["demo", "--help"])
+
+    assert "ctgan" in result.output

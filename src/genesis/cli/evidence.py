@@ -5,8 +5,8 @@ Each reads the release record `<SYNTH>.genesis.json` that `synth`, `run` and
 so the library finds k, the quasi-identifiers and the generalization. When the
 record is absent, the options supply these facts, and the command prints what it
 assumed. A record written by `genesis run` also stores the run's sensitive
-columns and quasi-identifiers, which `audit` and `certify` use when the
-matching option is absent, and say so. The fit's holdout is never saved, so a calibrated audit from files
+columns and quasi-identifiers. `audit` and `certify` use them when the
+matching option is absent and print which ones they used. The fit's holdout is never saved, so a calibrated audit from files
 needs `--holdout` with real rows kept out of training.
 """
 
@@ -23,7 +23,7 @@ from rich.markup import escape
 
 from genesis import release
 from genesis.cli.app import app, console, split_list, user_errors
-from genesis.cli.pipeline import PIPELINE_RECORD_KEY
+from genesis.cli.pipeline import PIPELINE_RECORD_KEY, prepare_output_folder
 from genesis.compliance import ComplianceFramework, PrivacyCertificate
 from genesis.evaluation.privacy_audit import run_privacy_audit
 from genesis.evaluation.quality import QualityEvaluator
@@ -50,7 +50,9 @@ SensitiveOption = Annotated[
         help="Comma-separated secrets for attribute inference [default: the other columns].",
     ),
 ]
-KOption = Annotated[int | None, typer.Option("--k", help="k to check [default: the recorded k, else none].")]
+KOption = Annotated[
+    int | None, typer.Option("--k", min=2, help="k to check, at least 2 [default: the recorded k, else none].")
+]
 NaOption = Annotated[str, typer.Option(help="Comma-separated CSV strings that mean missing, e.g. '?,NA'.")]
 SeedOption = Annotated[
     int | None, typer.Option(help="Seed of the subsamples and models; same seed, same numbers.")
@@ -167,6 +169,8 @@ def certify(
     """Assess SYNTH under HIPAA, GDPR or CCPA; an assessment for review, not a legal determination."""
     with user_errors():
         chosen = ComplianceFramework.parse(framework)
+        if output is not None:
+            prepare_output_folder(output, "certify", setting="-o")
         tables = _load(real_path, synthetic_path, holdout, na_values)
         quasi, sensitive = tables.audit_columns(quasi_identifiers, sensitive_columns)
         # The audit runs here so that --k reaches it; the certificate reuses its report.
@@ -196,6 +200,12 @@ def certify(
     _emit(report, tables, as_json)
     if written:
         console.print(f"Wrote {', '.join(escape(str(path)) for path in written)}.")
+    else:
+        name = chosen.name.lower()
+        console.print(
+            f"No files written: pass -o FOLDER to write {name}_assessment.html, .pdf and .json.",
+            highlight=False,
+        )
 
 
 def _load(

@@ -188,8 +188,12 @@ class PipelineRun:
             data = self.data
             check_columns(config, list(data.columns), "the input table")
         self.state.real = data.drop(columns=list(config.drop_columns))
-        dropped = f", dropped {list(config.drop_columns)}" if config.drop_columns else ""
-        return [], f"{len(data):,} rows x {data.shape[1]} columns{dropped}"
+        if not config.drop_columns:
+            return [], f"{len(data):,} rows x {data.shape[1]} columns"
+        return [], (
+            f"{len(data):,} rows, {data.shape[1]} columns read, {self.state.real.shape[1]} modelled "
+            f"(dropped {list(config.drop_columns)})"
+        )
 
     def _fit(self, advance: Callable[[int, int], None]) -> tuple[list[str], str]:
         config = self.config
@@ -238,7 +242,8 @@ class PipelineRun:
         if anonymity:
             result += (
                 f"; k={anonymity['k']} on {anonymity['quasi_identifiers']}, smallest class "
-                f"{anonymity['smallest_class']}, {anonymity['suppressed']} rows suppressed"
+                f"{anonymity['smallest_class']}, {anonymity['suppressed']} rows suppressed and replaced "
+                f"by oversampling, so the output still has {len(synthetic):,} rows"
             )
         return [name, sidecar.name], result
 
@@ -441,11 +446,14 @@ class PipelineRun:
         return results
 
 
-def prepare_output_folder(folder: Path, source: str) -> None:
-    """Create `folder` and check that files can be written in it; raise `GenesisError` with the fix if not."""
+def prepare_output_folder(folder: Path, source: str, setting: str = "'output'") -> None:
+    """Create `folder` and check that files can be written in it; raise `GenesisError` with the fix if not.
+
+    `setting` names where the folder was given (a config key or an option) in the message.
+    """
     if folder.exists() and not folder.is_dir():
         raise GenesisError(
-            f"{source}: output {str(folder)!r} is a file, not a folder. Choose another 'output'."
+            f"{source}: output {str(folder)!r} is a file, not a folder. Choose another {setting}."
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -454,7 +462,7 @@ def prepare_output_folder(folder: Path, source: str) -> None:
     except OSError as error:
         raise GenesisError(
             f"{source}: output folder {str(folder)!r} is not writable ({error.strerror or error}). "
-            "Choose another 'output' or change the folder's permissions."
+            f"Choose another {setting} or change the folder's permissions."
         ) from None
 
 

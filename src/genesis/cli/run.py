@@ -12,7 +12,7 @@ from rich.table import Table
 
 from genesis.cli.app import app, console, user_errors
 from genesis.cli.pipeline import PipelineRun, StageOutcome, clear_previous_outputs
-from genesis.cli.pipeline_config import check_columns, config_from_mapping, load_config
+from genesis.cli.pipeline_config import check_columns, check_input, config_from_mapping, load_config
 from genesis.datasets import (
     PATIENT_DISCRETE_COLUMNS,
     PATIENT_QUASI_IDENTIFIERS,
@@ -50,6 +50,7 @@ def run(
     """
     with user_errors():
         config, digest = load_config(config_file)
+        check_input(config)
         check_columns(config, read_columns(config.input), str(config.input))
         outcomes = PipelineRun(config, config_sha256=digest, console=console, overwrite=overwrite).run()
 
@@ -63,7 +64,13 @@ def demo(
     seed: Annotated[
         int, typer.Option(help="Random seed of the fit and the evaluation (the sample table uses seed 42).")
     ] = 0,
-    method: Annotated[str, typer.Option(help="auto (MST under differential privacy) or mst.")] = "auto",
+    method: Annotated[
+        str,
+        typer.Option(
+            help="auto (MST under differential privacy), mst, or ctgan (DP-CTGAN, needs PyTorch; at "
+            "epsilon 1 it learns little)."
+        ),
+    ] = "auto",
     overwrite: OverwriteOption = False,
 ) -> None:
     """Run the whole job on the built-in sample patient table with the HIPAA tutorial's settings.
@@ -88,7 +95,7 @@ def demo(
     if method == "auto":
         console.print(
             "method 'auto' chose MST: under differential privacy it fits a few noisy marginals, "
-            "while DP-CTGAN at epsilon 1 learns little from 10,000 rows (see docs/privacy.md)."
+            f"while DP-CTGAN at epsilon 1 learns little from {rows:,} rows (see docs/privacy.md)."
         )
     console.print(
         f"Inputs: {escape(str(directory / DEMO_INPUT))} (the sample table, generated in code) and "
