@@ -118,3 +118,51 @@ def test_version_option():
 
     assert result.exit_code == 0
     assert result.output.strip()
+
+
+def test_synth_without_privacy_warns(patients_csv, tmp_path):
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(tmp_path / "o.csv"),
+                                 "--method", "gaussian_copula", "--drop", "patient_id"])
+
+    assert result.exit_code == 0, result.output
+    assert "no differential privacy and no k-anonymity" in result.output
+    assert "--epsilon" in result.output and "--k" in result.output
+
+
+def test_synth_with_privacy_options(tmp_path):
+    # DP finds the numeric ranges from the data, which needs more rows than the 300-row fixture.
+    patients = tmp_path / "patients.csv"
+    patient_table(3000, random_state=4).to_csv(patients, index=False)
+    output = tmp_path / "o.csv"
+
+    result = runner.invoke(app, ["synth", str(patients), "-o", str(output), "--drop", "patient_id",
+                                 "--seed", "0", "--epsilon", "1", "--k", "5",
+                                 "--quasi-identifiers", "age,gender,zip_code",
+                                 "--discrete", "gender,zip_code,condition,treatment"])
+
+    assert result.exit_code == 0, result.output
+    assert "no differential privacy" not in result.output
+    record = json.loads((tmp_path / "o.csv.genesis.json").read_text())
+    assert record["k_anonymity"]["k"] == 5
+    assert record["generator"]["method"] == "mst"
+    assert record["privacy"]["ledger"]["spent"]["epsilon"] <= 1.0
+
+
+def test_synth_delta_without_epsilon(patients_csv, tmp_path):
+    result = runner.invoke(app, ["synth", str(patients_csv), "-o", str(tmp_path / "o.csv"),
+                                 "--delta", "1e-6"])
+
+    assert result.exit_code == 1
+    assert "--delta" in result.output and "--epsilon" in result.output
+
+
+def test_help_shows_defaults_and_no_flag_metavar():
+    synth_help = runner.invoke(app, ["synth", "--help"]).output
+    audit_help = runner.invoke(app, ["audit", "--help"]).output
+    flat_synth = " ".join(synth_help.split())
+
+    assert "Rows to generate [default: as many as the input]." in flat_synth
+    assert "[default: auto]" in flat_synth
+    assert "<bool>" not in synth_help
+    assert "<bool>" not in audit_help
+    assert "--json <" not in audit_help

@@ -243,3 +243,77 @@ def test_audit_subprocess_json(files):
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["report"]["verdict"] in ("pass", "fail", "inconclusive")
+
+
+@pytest.fixture
+def pipeline_release(files, tmp_path) -> Path:
+    """A copy of the synthetic table whose release record carries `genesis run`'s audit settings."""
+    synthetic = tmp_path / "synthetic.csv"
+    shutil.copy(files["synthetic"], synthetic)
+    record = json.loads(Path(f"{files['synthetic']}.genesis.json").read_text())
+    record["pipeline"] = {"sensitive_columns": ["condition"], "quasi_identifiers": ["age", "gender"]}
+    Path(f"{synthetic}.genesis.json").write_text(json.dumps(record))
+    return synthetic
+
+
+def test_audit_uses_recorded_pipeline_settings(files, pipeline_release):
+    result = runner.invoke(app, ["audit", str(files["real"]), str(pipeline_release), "--json", "--seed", "0"])
+
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["report"]["settings"]["sensitive_columns"] == ["condition"]
+    assert payload["report"]["quasi_identifiers"] == ["age", "gender"]
+    assert payload["settings_from_release_record"] == {
+        "sensitive_columns": ["condition"],
+        "quasi_identifiers": ["age", "gender"],
+    }
+
+
+def test_audit_says_it_used_recorded_settings(files, pipeline_release):
+    result = runner.invoke(app, ["audit", str(files["real"]), str(pipeline_release), "--seed", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert "Used the sensitive columns ['condition'] that `genesis run` recorded" in result.stderr
+    assert "--sensitive-columns" in result.stderr
+
+
+def test_audit_options_override_recorded_settings(files, pipeline_release):
+    result = runner.invoke(app, ["audit", str(files["real"]), str(pipeline_release), "--json", "--seed", "0",
+                                 "--sensitive-columns", "treatment"])
+
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["report"]["settings"]["sensitive_columns"] == ["treatment"]
+    assert "sensitive_columns" not in payload["settings_from_release_record"]
+
+
+def test_certify_output_below_a_file_fails_before_assessment(files, tmp_path, monkeypatch):
+    def not_reached(*args, **kwargs):
+        raise AssertionError("the assessment ran before the output folder was checked")
+
+    monkeypatch.setattr("genesis.cli.evidence.run_privacy_audit", not_reached)
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file, not a folder")
+
+    result = runner.invoke(app, ["certify", str(files["real"]), str(files["synthetic"]),
+                                 "--framework", "hipaa", "-o", str(blocker / "docs")])
+
+    assert result.exit_code == 1
+    assert "not writable" in result.output
+    assert "-o" in result.output
+
+
+def test_certify_without_output_says_how_to_write(files):
+    result = runner.invoke(app, ["certify", str(files["real"]), str(files["synthetic"]),
+                                 "--framework", "hipaa", "--seed", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert "No files written" in result.stderr
+    assert "-o FOLDER" in result.stderr
+
+
+def test_audit_rejects_k_below_two(files):
+    result = runner.invoke(app, ["audit", str(files["real"]), str(files["synthetic"]), "--k", "1"])
+
+    assert result.exit_code == 2
+    assert "--k" in result.output

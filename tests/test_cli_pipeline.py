@@ -14,6 +14,7 @@ from genesis.cli import app
 from genesis.cli.pipeline import STAGES
 from genesis.datasets import patient_table
 from genesis.evaluation.quality import QualityEvaluator
+from genesis.io import read_table
 
 runner = CliRunner()
 
@@ -102,6 +103,7 @@ def test_run_sidecar_and_assessment(finished_run):
 
     assert record["k_anonymity"]["k"] == 5
     assert record["generator"]["method"] == "mst"
+    assert record["pipeline"] == {"sensitive_columns": ["condition"], "quasi_identifiers": ["age", "gender", "zip_code"]}
     assert assessment["organization"] == "Test Hospital"
     assert (release / "hipaa_assessment.pdf").read_bytes().startswith(b"%PDF")
 
@@ -251,12 +253,34 @@ def test_demo_pipeline_file_reruns(tmp_path):
     folder = tmp_path / "demo"
     assert runner.invoke(app, ["demo", str(folder), "--rows", "4000"]).exit_code == 0
 
-    result = runner.invoke(app, ["run", str(folder / "pipeline.yaml")])
+    demo_synthetic = (folder / "synthetic.csv").read_text()
+
+    result = runner.invoke(app, ["run", "--overwrite", str(folder / "pipeline.yaml")])
 
     assert result.exit_code == 0, result.output
     assert json.loads((folder / "audit_trail.json").read_text())["input"]["path"].endswith(
         "sample_patients.csv"
     )
+    assert (folder / "synthetic.csv").read_text() == demo_synthetic
+
+
+def test_text_columns_keep_csv_numbers_as_text(tmp_path):
+    path = tmp_path / "zips.csv"
+    path.write_text("zip_code,age\n10001,40\n94110,51\n", encoding="utf-8")
+
+    frame = read_table(path, text_columns=["zip_code"])
+
+    assert frame["zip_code"].tolist() == ["10001", "94110"]
+    assert frame["age"].dtype == "int64"
+
+
+def test_run_text_column_not_in_table(tmp_path):
+    config = write_config(tmp_path, text_columns=["zip"])
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "key 'text_columns' names column 'zip'" in result.output
 
 
 def test_run_subprocess_reports_typo(tmp_path):
@@ -308,3 +332,111 @@ def test_run_interrupt_removes_partial_file(tmp_path, monkeypatch):
     assert not list(release.glob(".partial-*"))
     assert not (release / "model.genesis").exists()
     assert (release / "synthetic.csv").is_file()
+
+
+def previous_run(folder: Path) -> None:
+    """Leave a previous run's outputs (with other settings) and an unrelated file in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "attacks.json").write_text('{"settings": "previous run"}')
+    (folder / "audit_trail.json").write_text('{"status": "completed"}')
+    (folder / "notes.txt").write_text("the custodian's notes")
+
+
+def test_run_rejects_folder_with_previous_outputs(tmp_path):
+    previous_run(tmp_path / "release")
+    config = write_config(tmp_path)
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert len(error_lines(result.output)) == 1
+    assert "--overwrite" in result.output
+    assert "attacks.json" in result.output
+    assert (tmp_path / "release" / "attacks.json").read_text() == '{"settings": "previous run"}'
+    assert not (tmp_path / "release" / "synthetic.csv").exists()
+
+
+def test_run_overwrite_removes_previous_outputs_before_first_stage(tmp_path, monkeypatch):
+    def interrupted(self, path):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("genesis.synthesizer.SyntheticGenerator.save", interrupted)
+    release = tmp_path / "release"
+    previous_run(release)
+    config = write_config(tmp_path)
+
+    result = runner.invoke(app, ["run", "--overwrite", str(config)])
+
+    assert result.exit_code == 1
+    assert "stage 'model' failed" in result.output
+    assert "Removed the previous run's outputs" in result.output
+    assert "attacks.json" in result.output
+    assert not (release / "attacks.json").exists()
+    assert (release / "synthetic.csv").is_file()
+    assert (release / "notes.txt").read_text() == "the custodian's notes"
+    assert json.loads((release / "audit_trail.json").read_text())["failed_stage"] == "model"
+
+
+def test_run_nested_privacy_key_typo_suggests_key(tmp_path):
+    config = write_config(tmp_path, privacy={"k_anonimity": {"k": 5}})
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "Did you mean 'k_anonymity' for 'k_anonimity'?" in result.output
+
+
+def test_run_empty_config_file(tmp_path):
+    config = tmp_path / "pipeline.yaml"
+    config.write_text("# nothing yet\n", encoding="utf-8")
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "is empty" in result.output
+    assert "NoneType" not in result.output
+
+
+def test_run_framework_typo_lists_lower_case_names(tmp_path):
+    config = write_config(tmp_path, framework="hippa")
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "['hipaa', 'gdpr', 'ccpa']" in result.output
+    assert "Did you mean 'hipaa'?" in result.output
+
+
+def test_run_missing_input_names_its_source(tmp_path):
+    config = write_config(tmp_path, input="absent.csv", input_source="the hospital's export, see the wiki")
+
+    result = runner.invoke(app, ["run", str(config)])
+
+    assert result.exit_code == 1
+    assert "the hospital's export, see the wiki" in result.output
+    assert "'input'" in result.output
+
+
+def test_diabetes_example_names_where_its_table_comes_from():
+    example = Path(__file__).resolve().parents[1] / "examples" / "diabetes_pipeline.yaml"
+
+    settings = yaml.safe_load(example.read_text(encoding="utf-8"))
+
+    assert "Diabetes 130-US hospitals" in settings["input_source"]
+    assert "UCI" in settings["input_source"]
+
+
+def test_demo_summary_counts_columns_and_replaced_rows(tmp_path):
+    result = runner.invoke(app, ["demo", str(tmp_path / "demo"), "--rows", "3000"])
+
+    flat = " ".join(result.output.replace("│", " ").split())
+    assert result.exit_code == 0, result.output
+    assert "8 columns read, 7 modelled" in flat
+    assert "replaced by oversampling" in flat
+    assert "from 3,000 rows" in flat
+
+
+def test_demo_method_help_names_every_method():
+    result = runner.invoke(app, ["demo", "--help"])
+
+    assert "ctgan" in result.output

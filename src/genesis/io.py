@@ -4,7 +4,9 @@ CSV files carry no types, so `read_table` keeps what the text means: a column
 is numeric only when every value parses as a number and none has a leading
 zero (ZIP "02134" stays text), ISO 8601 date columns become datetimes, and
 only empty fields are missing ("None", "NA" and "?" stay text unless named in
-`na_values`), so nothing the file says is silently turned into a gap.
+`na_values`), so nothing the file says is silently turned into a gap. Columns
+named in `text_columns` stay text even when every value is a number, e.g. ZIP
+codes such as "10001" that a table built in memory stores as text.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ _ISO_DATETIME = re.compile(
 SUPPORTED_SUFFIXES = (".csv", ".parquet", ".pq")
 
 
-def read_table(path: Path, na_values: Sequence[str] = ()) -> pd.DataFrame:
-    """Read a CSV or Parquet file; raise `InvalidDataError` with the fix for anything else."""
+def read_table(path: Path, na_values: Sequence[str] = (), text_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Read a CSV or Parquet file; raise `InvalidDataError` with the fix for anything else.
+
+    `text_columns` applies to CSV files only, because Parquet stores each column's type.
+    """
     suffix = _suffix(path)
     if not path.is_file():
         raise FileNotFoundError(f"Input file {str(path)!r} not found. Check the path.")
@@ -33,7 +38,9 @@ def read_table(path: Path, na_values: Sequence[str] = ()) -> pd.DataFrame:
         return pd.read_parquet(path)
 
     raw = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""] + list(na_values))
-    return pd.DataFrame({name: _parse_column(raw[name]) for name in raw.columns})
+    return pd.DataFrame(
+        {name: raw[name] if name in text_columns else _parse_column(raw[name]) for name in raw.columns}
+    )
 
 
 def read_columns(path: Path) -> list[str]:

@@ -18,6 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: rich markup would swallow "[default: ...]" in help texts, and
+    # typer 0.29's rich panels give every flag a "<bool>" metavar.
+    rich_markup_mode=None,
 )
 console = Console(stderr=True)
 """Console for progress, messages and summaries: standard error, so `--json` output stays clean."""

@@ -4,14 +4,16 @@ Each reads the release record `<SYNTH>.genesis.json` that `synth`, `run` and
 `demo` write next to the synthetic table and attaches it to the loaded frame,
 so the library finds k, the quasi-identifiers and the generalization. When the
 record is absent, the options supply these facts, and the command prints what it
-assumed. The fit's holdout is never saved, so a calibrated audit from files
+assumed. A record written by `genesis run` also stores the run's sensitive
+columns and quasi-identifiers. `audit` and `certify` use them when the
+matching option is absent and print which ones they used. The fit's holdout is never saved, so a calibrated audit from files
 needs `--holdout` with real rows kept out of training.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +23,7 @@ from rich.markup import escape
 
 from genesis import release
 from genesis.cli.app import app, console, split_list, user_errors
+from genesis.cli.pipeline import PIPELINE_RECORD_KEY, prepare_output_folder
 from genesis.compliance import ComplianceFramework, PrivacyCertificate
 from genesis.evaluation.privacy_audit import run_privacy_audit
 from genesis.evaluation.quality import QualityEvaluator
@@ -47,7 +50,9 @@ SensitiveOption = Annotated[
         help="Comma-separated secrets for attribute inference [default: the other columns].",
     ),
 ]
-KOption = Annotated[int | None, typer.Option("--k", help="k to check [default: the recorded k, else none].")]
+KOption = Annotated[
+    int | None, typer.Option("--k", min=2, help="k to check, at least 2 [default: the recorded k, else none].")
+]
 NaOption = Annotated[str, typer.Option(help="Comma-separated CSV strings that mean missing, e.g. '?,NA'.")]
 SeedOption = Annotated[
     int | None, typer.Option(help="Seed of the subsamples and models; same seed, same numbers.")
@@ -62,6 +67,21 @@ class _Tables:
     holdout: pd.DataFrame | None
     record_path: str | None
     assumptions: list[str]
+    pipeline_settings: dict[str, list[str]]
+    """Audit settings `genesis run` stored in the release record (empty for other records)."""
+    used_settings: dict[str, list[str]] = field(default_factory=dict)
+    """The recorded settings a command used because their option was absent."""
+
+    def audit_columns(self, quasi_option: str, sensitive_option: str) -> tuple[list[str] | None, ...]:
+        """Return the quasi-identifiers and sensitive columns: the options, else the recorded settings."""
+        chosen = []
+        for key, option in (("quasi_identifiers", quasi_option), ("sensitive_columns", sensitive_option)):
+            names = split_list(option) or None
+            if names is None and self.pipeline_settings.get(key):
+                names = list(self.pipeline_settings[key])
+                self.used_settings[key] = names
+            chosen.append(names)
+        return tuple(chosen)
 
 
 @app.command()
@@ -79,12 +99,13 @@ def audit(
     """Measure what SYNTH reveals about the rows of REAL: DCR, membership, inference, singling out."""
     with user_errors():
         tables = _load(real_path, synthetic_path, holdout, na_values)
+        quasi, sensitive = tables.audit_columns(quasi_identifiers, sensitive_columns)
         report = run_privacy_audit(
             tables.real,
             tables.synthetic,
             holdout_data=tables.holdout,
-            quasi_identifiers=split_list(quasi_identifiers) or None,
-            sensitive_columns=split_list(sensitive_columns) or None,
+            quasi_identifiers=quasi,
+            sensitive_columns=sensitive,
             k=k,
             random_state=seed,
         )
@@ -148,9 +169,10 @@ def certify(
     """Assess SYNTH under HIPAA, GDPR or CCPA; an assessment for review, not a legal determination."""
     with user_errors():
         chosen = ComplianceFramework.parse(framework)
+        if output is not None:
+            prepare_output_folder(output, "certify", setting="-o")
         tables = _load(real_path, synthetic_path, holdout, na_values)
-        quasi = split_list(quasi_identifiers) or None
-        sensitive = split_list(sensitive_columns) or None
+        quasi, sensitive = tables.audit_columns(quasi_identifiers, sensitive_columns)
         # The audit runs here so that --k reaches it; the certificate reuses its report.
         privacy_report = run_privacy_audit(
             tables.real,
@@ -178,6 +200,12 @@ def certify(
     _emit(report, tables, as_json)
     if written:
         console.print(f"Wrote {', '.join(escape(str(path)) for path in written)}.")
+    else:
+        name = chosen.name.lower()
+        console.print(
+            f"No files written: pass -o FOLDER to write {name}_assessment.html, .pdf and .json.",
+            highlight=False,
+        )
 
 
 def _load(
@@ -209,7 +237,8 @@ def _load(
             "No --holdout: the fit's holdout stays in the memory of the process that fitted the "
             f"model and is never saved, so {without_holdout}."
         )
-    return _Tables(real, synthetic, holdout, str(sidecar) if record else None, assumptions)
+    pipeline_settings = (record or {}).get(PIPELINE_RECORD_KEY) or {}
+    return _Tables(real, synthetic, holdout, str(sidecar) if record else None, assumptions, pipeline_settings)
 
 
 def _emit(report: Any, tables: _Tables, as_json: bool) -> None:
@@ -218,14 +247,24 @@ def _emit(report: Any, tables: _Tables, as_json: bool) -> None:
         payload = {
             "release_record": tables.record_path,
             "assumptions": tables.assumptions,
+            "settings_from_release_record": tables.used_settings,
             "report": report.to_dict(),
         }
         typer.echo(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
         return
     typer.echo(str(report))
-    source = f"Release record: {tables.record_path}." if tables.record_path else ""
-    for line in ([source] if source else []) + [f"Assumed: {note}" for note in tables.assumptions]:
+    for line in _provenance(tables):
         console.print(escape(line), highlight=False, soft_wrap=True)
+
+
+def _provenance(tables: _Tables) -> list[str]:
+    """Return the lines that say where the settings came from and what was assumed."""
+    lines = [f"Release record: {tables.record_path}."] if tables.record_path else []
+    labels = {"quasi_identifiers": "quasi-identifiers", "sensitive_columns": "sensitive columns"}
+    for key, names in tables.used_settings.items():
+        option = "--" + key.replace("_", "-")
+        lines.append(f"Used the {labels[key]} {names} that `genesis run` recorded there; pass {option} to change them.")
+    return lines + [f"Assumed: {note}" for note in tables.assumptions]
 
 
 def _write_assessment(report: Any, framework: str, folder: Path) -> list[Path]:

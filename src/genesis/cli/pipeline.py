@@ -6,6 +6,11 @@ folder never contains a half-written output under its final name. When a stage
 fails, the files of the stages before it stay, the partial file is removed,
 `audit_trail.json` records the failure (when the folder is still writable),
 and `StageFailedError` names the stage.
+
+A folder that contains a previous run's outputs is rejected unless the run
+may overwrite them. With `--overwrite`, those files are deleted before the
+first stage, so a failed or interrupted run cannot leave its outputs beside
+old ones made with other settings.
 """
 
 from __future__ import annotations
@@ -53,7 +58,25 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("trail", "Audit trail"),
 )
 TRAIL_FILE = "audit_trail.json"
+PIPELINE_RECORD_KEY = "pipeline"
+"""Key of the release record under which `genesis run` stores its audit settings."""
 MODEL_FILE = "model.genesis"
+OUTPUT_PATTERNS = (
+    "synthetic.csv",
+    "synthetic.parquet",
+    "synthetic.csv.genesis.json",
+    "synthetic.parquet.genesis.json",
+    MODEL_FILE,
+    "privacy_audit.json",
+    "attacks.json",
+    "quality.json",
+    "*_assessment.json",
+    "*_assessment.html",
+    "*_assessment.pdf",
+    TRAIL_FILE,
+    ".partial-*",
+)
+"""Names (glob patterns) of every file a run writes; `--overwrite` deletes only these."""
 
 
 class StageFailedError(GenesisError):
@@ -98,6 +121,9 @@ class PipelineRun:
         SHA-256 of the configuration file, recorded in the audit trail.
     console:
         Where the progress bars go.
+    overwrite:
+        Delete a previous run's outputs in `config.output` before the first
+        stage; when false, such files make the run fail before it starts.
     """
 
     def __init__(
@@ -107,8 +133,10 @@ class PipelineRun:
         data: pd.DataFrame | None = None,
         config_sha256: str | None = None,
         console: Console | None = None,
+        overwrite: bool = False,
     ) -> None:
         self.config = config
+        self.overwrite = overwrite
         self.data = data
         self.config_sha256 = config_sha256
         self.console = console or Console(stderr=True)
@@ -122,6 +150,7 @@ class PipelineRun:
     def run(self) -> list[StageOutcome]:
         """Run the stages in order; return their outcomes or raise `StageFailedError`."""
         prepare_output_folder(self.folder, self.config.source)
+        clear_previous_outputs(self.folder, self.config, overwrite=self.overwrite, console=self.console)
         columns = [
             TextColumn("{task.description:<30}"),
             BarColumn(),
@@ -153,14 +182,18 @@ class PipelineRun:
     def _load(self, _: Callable[[int, int], None]) -> tuple[list[str], str]:
         config = self.config
         if self.data is None:
-            data = read_table(config.input, config.na_values)
+            data = read_table(config.input, config.na_values, config.text_columns)
             check_columns(config, list(data.columns), str(config.input))
         else:
             data = self.data
             check_columns(config, list(data.columns), "the input table")
         self.state.real = data.drop(columns=list(config.drop_columns))
-        dropped = f", dropped {list(config.drop_columns)}" if config.drop_columns else ""
-        return [], f"{len(data):,} rows x {data.shape[1]} columns{dropped}"
+        if not config.drop_columns:
+            return [], f"{len(data):,} rows x {data.shape[1]} columns"
+        return [], (
+            f"{len(data):,} rows, {data.shape[1]} columns read, {self.state.real.shape[1]} modelled "
+            f"(dropped {list(config.drop_columns)})"
+        )
 
     def _fit(self, advance: Callable[[int, int], None]) -> tuple[list[str], str]:
         config = self.config
@@ -188,13 +221,20 @@ class PipelineRun:
         return [], result
 
     def _generate(self, _: Callable[[int, int], None]) -> tuple[list[str], str]:
-        generator = self.state.generator
-        synthetic = generator.generate(n_samples=self.config.rows or len(self.state.real))
+        config, generator = self.config, self.state.generator
+        synthetic = generator.generate(n_samples=config.rows or len(self.state.real))
         self.state.synthetic = synthetic
 
-        name = f"synthetic.{self.config.output_format}"
+        name = f"synthetic.{config.output_format}"
         self._write(name, lambda path: write_table(synthetic, path))
-        sidecar = release.write_sidecar(self.folder / name, release.record_of(synthetic) or {})
+        # The audit settings go into the sidecar too, so that `genesis audit` and `certify`
+        # on these files attack the same columns as this run.
+        record = dict(release.record_of(synthetic) or {})
+        record[PIPELINE_RECORD_KEY] = {
+            "sensitive_columns": None if config.sensitive_columns is None else list(config.sensitive_columns),
+            "quasi_identifiers": list(config.quasi_identifiers),
+        }
+        sidecar = release.write_sidecar(self.folder / name, record)
         self.written.append(sidecar.name)
 
         result = f"{len(synthetic):,} rows"
@@ -202,7 +242,8 @@ class PipelineRun:
         if anonymity:
             result += (
                 f"; k={anonymity['k']} on {anonymity['quasi_identifiers']}, smallest class "
-                f"{anonymity['smallest_class']}, {anonymity['suppressed']} rows suppressed"
+                f"{anonymity['smallest_class']}, {anonymity['suppressed']} rows suppressed and replaced "
+                f"by oversampling, so the output still has {len(synthetic):,} rows"
             )
         return [name, sidecar.name], result
 
@@ -405,11 +446,14 @@ class PipelineRun:
         return results
 
 
-def prepare_output_folder(folder: Path, source: str) -> None:
-    """Create `folder` and check that files can be written in it; raise `GenesisError` with the fix if not."""
+def prepare_output_folder(folder: Path, source: str, setting: str = "'output'") -> None:
+    """Create `folder` and check that files can be written in it; raise `GenesisError` with the fix if not.
+
+    `setting` names where the folder was given (a config key or an option) in the message.
+    """
     if folder.exists() and not folder.is_dir():
         raise GenesisError(
-            f"{source}: output {str(folder)!r} is a file, not a folder. Choose another 'output'."
+            f"{source}: output {str(folder)!r} is a file, not a folder. Choose another {setting}."
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -418,8 +462,47 @@ def prepare_output_folder(folder: Path, source: str) -> None:
     except OSError as error:
         raise GenesisError(
             f"{source}: output folder {str(folder)!r} is not writable ({error.strerror or error}). "
-            "Choose another 'output' or change the folder's permissions."
+            f"Choose another {setting} or change the folder's permissions."
         ) from None
+
+
+def previous_outputs(folder: Path) -> list[Path]:
+    """Return the files in `folder` whose names a run writes, sorted by name."""
+    if not folder.is_dir():
+        return []
+    found = {path for pattern in OUTPUT_PATTERNS for path in folder.glob(pattern) if path.is_file()}
+    return sorted(found)
+
+
+def clear_previous_outputs(
+    folder: Path, config: PipelineConfig, *, overwrite: bool, console: Console
+) -> list[str]:
+    """Delete a previous run's outputs from `folder` when `overwrite`, list them on `console`, return them.
+
+    Raise `GenesisError` when the folder contains such files and `overwrite` is
+    false, or when the input table itself has the name of an output.
+    """
+    found = previous_outputs(folder)
+    if not found:
+        return []
+    names = [path.name for path in found]
+    if config.input is not None and config.input.resolve() in {path.resolve() for path in found}:
+        raise GenesisError(
+            f"{config.source}: input {str(config.input)!r} has the name of an output of `genesis run` "
+            "in the output folder, which a run replaces. Move the input or choose another 'output'."
+        )
+    if not overwrite:
+        raise GenesisError(
+            f"{config.source}: output folder {str(folder)!r} contains a previous run's outputs "
+            f"({', '.join(names)}). Pass --overwrite to delete them before the first stage, or "
+            "choose another 'output'."
+        )
+    for path in found:
+        path.unlink()
+    console.print(
+        f"Removed the previous run's outputs from {folder}: {', '.join(names)}.", markup=False, highlight=False
+    )
+    return names
 
 
 def _input_facts(path: Path | None) -> dict[str, Any]:

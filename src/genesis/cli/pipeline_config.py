@@ -22,14 +22,23 @@ from genesis import holdout as holdouts
 from genesis.compliance.frameworks import ComplianceFramework
 from genesis.errors import ConfigError, GenesisError, invalid_value
 from genesis.generators import generator_class
-from genesis.privacy.config import PrivacyConfig
+from genesis.privacy.config import (
+    DIFFERENTIAL_PRIVACY_KEYS,
+    K_ANONYMITY_KEYS,
+    TOP_LEVEL_KEYS,
+    PrivacyConfig,
+)
 from genesis.synthesizer import resolve_method
 
 KEYS: dict[str, str] = {
     "input": "Table to synthesize, .csv or .parquet. A relative path is read from the config file's folder.",
+    "input_source": "Where the input table comes from, e.g. a download page; printed when the input "
+    "file is not found.",
     "output": "Folder for every output, created when missing. A relative path is read from the config "
     "file's folder.",
     "na_values": "CSV strings that mean missing, e.g. ['?']. Only empty fields are missing otherwise.",
+    "text_columns": "Columns of a CSV input read as text even when every value is a number, e.g. ZIP or "
+    "diagnosis codes, so that they keep their spelling and are modelled as categories.",
     "drop_columns": "Columns to leave out before fitting, e.g. direct identifiers such as record numbers.",
     "discrete_columns": "Columns to model as categories even when they hold numbers.",
     "quasi_identifiers": "Columns an attacker could link to other data; used for k-anonymity, the audit "
@@ -64,7 +73,9 @@ class PipelineConfig:
 
     output: Path
     input: Path | None = None
+    input_source: str | None = None
     na_values: tuple[str, ...] = ()
+    text_columns: tuple[str, ...] = ()
     drop_columns: tuple[str, ...] = ()
     discrete_columns: tuple[str, ...] = ()
     quasi_identifiers: tuple[str, ...] = ()
@@ -128,6 +139,11 @@ def config_from_mapping(
     mapping: Any, *, source: str, base: Path, require_input: bool = True
 ) -> PipelineConfig:
     """Check a pipeline mapping and return the config; relative paths are read from `base`."""
+    if mapping is None:
+        raise ConfigError(
+            f"{source}: the file is empty. Add at least 'input: data.csv' and 'output: release/'. "
+            f"Valid keys: {list(KEYS)}."
+        )
     if not isinstance(mapping, Mapping):
         raise ConfigError(
             f"{source}: the file must hold a mapping of keys such as 'input: data.csv', not "
@@ -145,8 +161,10 @@ def config_from_mapping(
     quasi = checker.names("quasi_identifiers")
     config = PipelineConfig(
         input=checker.path("input", base),
+        input_source=checker.text("input_source"),
         output=checker.path("output", base),
         na_values=checker.names("na_values"),
+        text_columns=checker.names("text_columns"),
         drop_columns=checker.names("drop_columns"),
         discrete_columns=checker.names("discrete_columns"),
         quasi_identifiers=quasi,
@@ -170,12 +188,23 @@ def config_from_mapping(
     return config
 
 
+def check_input(config: PipelineConfig) -> None:
+    """Raise `ConfigError` naming the key 'input' (and `input_source`) when the input file is missing."""
+    if config.input is None or config.input.is_file():
+        return
+    origin = f" The table comes from: {config.input_source}." if config.input_source else ""
+    raise ConfigError(
+        f"{config.source}: key 'input' names {str(config.input)!r}, which is not found.{origin} Set "
+        "'input' to the table's path; a relative path is read from the config file's folder."
+    )
+
+
 def check_columns(config: PipelineConfig, columns: Sequence[str], table: str) -> None:
     """Raise `ConfigError` naming the key when the config names a column that `table` does not have."""
     available = [str(name) for name in columns]
     named: list[tuple[str, str]] = [
         (key, name)
-        for key in ("drop_columns", "discrete_columns", "quasi_identifiers")
+        for key in ("text_columns", "drop_columns", "discrete_columns", "quasi_identifiers")
         for name in getattr(config, key)
     ]
     named += [("sensitive_columns", name) for name in config.sensitive_columns or ()]
@@ -190,7 +219,7 @@ def check_columns(config: PipelineConfig, columns: Sequence[str], table: str) ->
                 f"{config.source}: key {key!r} names column {name!r}, which is not in {table}"
                 f"{_suggestion(name, available)} Its columns are {available}."
             )
-        if key != "drop_columns" and name in config.drop_columns:
+        if key not in ("drop_columns", "text_columns") and name in config.drop_columns:
             raise ConfigError(
                 f"{config.source}: key {key!r} names column {name!r}, which drop_columns "
                 "removes. Keep the column or remove it from one of the two keys."
@@ -272,12 +301,15 @@ class _Checker:
         if value is None:
             return ("hipaa",)
         values = value if isinstance(value, list) else [value]
+        valid = [member.name.lower() for member in ComplianceFramework]
         try:
             return tuple(ComplianceFramework.parse(item).name.lower() for item in values)
         except ConfigError:
-            valid = [member.value for member in ComplianceFramework]
+            unknown = next((str(item) for item in values if str(item).lower() not in valid), "")
             raise self.fail(
-                "framework", f"it must be one of {valid} or a list of them", "[hipaa, gdpr]"
+                "framework",
+                f"it must be one of {valid} or a list of them{_suggestion(unknown, valid)}",
+                "[hipaa, gdpr]",
             ) from None
 
 
@@ -311,8 +343,27 @@ def _privacy_with_quasi_identifiers(privacy: Any, quasi: tuple[str, ...], source
     try:
         PrivacyConfig.from_value(privacy)
     except ConfigError as error:
-        raise ConfigError(f"{source}: key 'privacy': {error}") from None
+        raise ConfigError(f"{source}: key 'privacy': {error}{_privacy_key_suggestion(privacy)}") from None
     return privacy
+
+
+def _privacy_key_suggestion(privacy: Any) -> str:
+    """Return " Did you mean ...?" for the first unknown key of the privacy mapping close to a valid one."""
+    if not isinstance(privacy, Mapping):
+        return ""
+    sections = {"differential_privacy": DIFFERENTIAL_PRIVACY_KEYS, "k_anonymity": K_ANONYMITY_KEYS}
+    keys = [(str(key), TOP_LEVEL_KEYS) for key in privacy]
+    keys += [
+        (str(key), valid)
+        for section, valid in sections.items()
+        if isinstance(privacy.get(section), Mapping)
+        for key in privacy[section]
+    ]
+    for key, valid in keys:
+        close = difflib.get_close_matches(key, valid, n=1)
+        if key not in valid and close:
+            return f" Did you mean {close[0]!r} for {key!r}?"
+    return ""
 
 
 def _check_method(config: PipelineConfig) -> None:
