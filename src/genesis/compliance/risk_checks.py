@@ -31,6 +31,10 @@ COPY_METHOD = (
 )
 
 
+HOLDOUT_ADVICE = ("keep a holdout when fitting (the default; from the command line, pass the held-out rows with "
+                  "--holdout) or pass holdout_data, so each risk is measured against rows the model never saw")
+"""One wording for every check that lacks a holdout, so the joined recommendation says it once."""
+
 def metric_checks(evidence: AssessmentEvidence, prefix: str, reference: str) -> list[Check]:
     """Return one check per audit metric except exact copies, which `copies_check` covers."""
     return [risk_check(evidence.risks[key], f"{prefix}.{key}", reference)
@@ -66,7 +70,7 @@ def _no_verdict_reason(risk: MeasuredRisk) -> tuple[str, str]:
         return "too few trials", "run the audit on more rows, so this metric has trials to judge"
     if risk.proxy:
         return ("it was measured without a holdout, and the audit decides nothing on such a proxy",
-                "keep a holdout when fitting (the default) or pass holdout_data, so this metric can be judged")
+                HOLDOUT_ADVICE)
     return ("its 95% confidence interval reaches past the threshold",
             "run the audit on more rows (or a larger n_attacks), so the interval narrows")
 
@@ -190,8 +194,7 @@ def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: 
         recommendation = ("run the audit on more rows (or a larger n_attacks), so every metric has enough "
                           "trials to be judged")
     elif verdict == "inconclusive":
-        recommendation = ("keep a holdout when fitting (the default) or pass holdout_data, so each risk is "
-                          "measured against unseen rows")
+        recommendation = HOLDOUT_ADVICE
     elif verdict != "pass":
         recommendation = "resolve the failing audit metrics, then regenerate"
     return Check(check_id, "Privacy audit verdict", reference, status, found,
