@@ -138,7 +138,8 @@ def _find_holdout(synthetic: pd.DataFrame, holdout: Any, notes: list[str]) -> tu
     reason = ("the fit's holdout is no longer in memory (a loaded model or another process)"
               if entry else "no holdout was reserved or passed")
     notes.append(f"No holdout: {reason}. Risks that need rows the model never saw are labelled proxies, and "
-                 "the verdict is at best 'inconclusive'. Pass holdout_data= with real rows kept out of training.")
+                 "the verdict is at best 'inconclusive'. Pass real rows kept out of training as holdout_data= "
+                 "(--holdout on the command line).")
     return None, None
 
 
@@ -176,7 +177,8 @@ def _quasi_identifiers(argument: Iterable[Any] | None, record: Mapping[str, Any]
     if recorded:
         return tuple(name for name in recorded if name in columns)
     notes.append("No quasi-identifiers were recorded or passed, so singling-out predicates use every compared "
-                 "column and linkability splits the columns in two halves. Pass quasi_identifiers= to set them.")
+                 "column and linkability splits the columns in two halves. Set them with quasi_identifiers= "
+                 "(--quasi-identifiers on the command line).")
     return ()
 
 
