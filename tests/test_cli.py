@@ -126,7 +126,8 @@ def test_synth_without_privacy_warns(patients_csv, tmp_path):
 
     assert result.exit_code == 0, result.output
     assert "no differential privacy and no k-anonymity" in result.output
-    assert "--epsilon" in result.output and "--k" in result.output
+    assert "--epsilon" in result.output
+    assert "--k" in result.output
 
 
 def test_synth_with_privacy_options(tmp_path):
@@ -153,7 +154,8 @@ def test_synth_delta_without_epsilon(patients_csv, tmp_path):
                                  "--delta", "1e-6"])
 
     assert result.exit_code == 1
-    assert "--delta" in result.output and "--epsilon" in result.output
+    assert "--delta" in result.output
+    assert "--epsilon" in result.output
 
 
 def test_help_shows_defaults_and_no_flag_metavar():

@@ -30,9 +30,10 @@ COPY_METHOD = (
     "values in canonical form (genesis.compliance.fingerprint)"
 )
 
-HOLDOUT_ADVICE = ("keep a holdout when fitting (the default; from the command line, pass the held-out rows with "
-                  "--holdout) or pass holdout_data, so each risk is measured against rows the model never saw")
-"""One wording for every check that lacks a holdout, so the joined recommendation says it once."""
+HOLDOUT_ADVICE = ("keep a holdout when fitting (the default; from the command line, pass the held-out rows "
+                  "with --holdout) or pass holdout_data, so each risk is measured against rows the model "
+                  "never saw")
+"""One wording for every check that lacks a holdout, so the joined recommendation contains it once."""
 
 
 def metric_checks(evidence: AssessmentEvidence, prefix: str, reference: str) -> list[Check]:

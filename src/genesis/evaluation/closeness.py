@@ -74,7 +74,8 @@ def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, r
     The AUC of the score -distance, turned into advantage 2 AUC - 1, is the
     risk. Without a holdout, each training row's distance to the synthetic
     table is compared with its distance to an equally large set of other
-    training rows, which a model that generalizes matches; this is a proxy.
+    training rows. A model that generalizes matches those distances, and the
+    result is a proxy.
     """
     members = groups.target_rows(inputs)
     if groups.holdout_used:
@@ -127,7 +128,7 @@ def _closer_than_real_neighbours(to_training, reference: EncodedRows, rng: np.ra
 
     A synthetic row from the real rows' distribution is as far from the
     training rows as a training row is from the others, so the mean share is
-    about 1/2; a copied row is at distance 0 and scores near 1. This replaces
+    about 1/2. A copied row is at distance 0 and scores near 1. This replaces
     the holdout when there is none: splitting the training rows in two, as
     with a holdout, cannot see copies, because a copy is equally likely to
     copy a row of either half.

@@ -376,7 +376,7 @@ def _unmeasured_utility(utility: quality_models.UtilityResult) -> float:
     """Return min(1, synthetic score / real score) averaged over targets left out for lack of signal.
 
     A float in [0, 1], because the tutorial formats every score as a percentage; the warning of
-    `_utility_warnings` says that it is no evidence. 0.0 when no target has both scores.
+    `_utility_warnings` states that it is no evidence. 0.0 when no target has both scores.
     """
     ratios = [min(1.0, max(0.0, t.score_synthetic) / t.score_real) for t in utility.targets
               if t.score_real is not None and t.score_synthetic is not None and t.score_real > 0]

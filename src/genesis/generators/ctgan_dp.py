@@ -1,4 +1,4 @@
-"""What DP-CTGAN reads from the private table besides DP-SGD, and how many steps it trains.
+"""DP-CTGAN's reads of the private table besides DP-SGD, and its number of training steps.
 
 CTGAN reads two statistics from the raw table before training: the mixture
 modes of each numeric column and the category frequencies that
@@ -232,9 +232,9 @@ def plan_dp_steps(
 ) -> DPStepPlan:
     """Return the epochs and the calibrated noise multiplier that fit the ledger's remaining budget.
 
-    Policy. With ``epochs="auto"``, train the largest number of epochs, at
-    most `auto_max_epochs` (the non-private choice), whose calibrated noise
-    multiplier stays at or below `AUTO_NOISE_MULTIPLIER`; at least one epoch.
+    Policy. With ``epochs="auto"``, train the largest number of epochs whose
+    calibrated noise multiplier stays at or below `AUTO_NOISE_MULTIPLIER`. That
+    number is at least one and at most `auto_max_epochs` (the non-private choice).
     An explicit number of epochs is honoured exactly, with a `UtilityWarning`
     that gives the implied noise multiplier when it exceeds
     `WARN_NOISE_MULTIPLIER`. The sampling rate is batch_size / rows: the row

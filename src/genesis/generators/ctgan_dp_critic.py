@@ -13,7 +13,7 @@ condition c', is the WGAN-GP critic loss of that pair,
     l_i = D(y, c') - D(x, c) + lambda * (||grad D(x_hat, c)|| - 1)^2,
 
 with x_hat a random point between x and y. The whole pair is clipped, so the
-real and the fake term keep their balance; clipping only the real rows'
+real and the fake term keep their balance. Clipping only the real rows'
 terms let the fake term dominate, and the critic learned nothing (1-way TVD
 0.60 on the patient table with no noise at all). Write the layers as
 h_1 = W_1 a_0 + b_1 + E[c], a_l = f(h_l), h_{l+1} = W_{l+1} a_l + b_{l+1},
@@ -91,8 +91,8 @@ class DPCritic(nn.Module):
         """Return the sum over pairs of each pair's loss gradient, clipped to L2 norm `clip_norm`.
 
         Row i of `real`, `fake` and `between` (the gradient-penalty point,
-        scored with the real row's condition) make pair i; see the module
-        docstring for the loss and the closed form.
+        scored with the real row's condition) make pair i. The module
+        docstring gives the loss and the closed form.
         """
         weights = [linear.weight for linear in self.linears]
         real_pre, real_inputs = self._forward(real, real_conditions)

@@ -115,7 +115,7 @@ class DPTrainer:
         """Return (conditions, activated rows, raw output) of `n` fake rows.
 
         Conditions follow the noisy category frequencies, the law of the real
-        rows' conditions; a log-frequency reweighting as in training-by-sampling
+        rows' conditions. A log-frequency reweighting as in training-by-sampling
         would let the critic tell fake from real by the condition alone.
         """
         conditions = None
