@@ -3,7 +3,7 @@
 DP-SGD needs one gradient per real row so that each can be clipped. Autograd
 gives only the batch's sum, and vectorizing autograd over rows
 (`torch.func.vmap`) with the gradient penalty's double backward took about
-0.5 s per 500-row step on the development machine. The critic is a
+0.5 s per 500-row step in a one-off timing on the development machine. The critic is a
 LeakyReLU MLP, so the per-row gradients have a closed form that costs a few
 matrix products per step.
 
@@ -14,8 +14,8 @@ condition c', is the WGAN-GP critic loss of that pair,
 
 with x_hat a random point between x and y. The whole pair is clipped, so the
 real and the fake term keep their balance. Clipping only the real rows'
-terms let the fake term dominate, and the critic learned nothing (1-way TVD
-0.60 on the patient table with no noise at all). Write the layers as
+terms let the fake term dominate, and the critic learned nothing (in a one-off
+run on the patient table with no noise at all, the 1-way TVD was 0.60). Write the layers as
 h_1 = W_1 a_0 + b_1 + E[c], a_l = f(h_l), h_{l+1} = W_{l+1} a_l + b_{l+1},
 and D = h_L, with f the leaky ReLU and a_0 the row.
 
