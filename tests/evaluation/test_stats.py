@@ -73,11 +73,49 @@ def test_paired_excess_risk_by_hand():
     assert low < risk < high
 
 
-def test_paired_excess_risk_all_successes_has_a_wilson_wide_interval():
+def test_paired_excess_risk_all_successes_keeps_a_lower_end_below_one():
     risk, low, high = paired_excess_risk(np.ones(400), np.full(400, 0.5))
 
     assert risk == 1.0
     assert 0.95 < low < 1.0
+
+
+@pytest.mark.parametrize("n_success", [120, 200, 400])
+def test_paired_excess_risk_with_equal_chances_is_the_mapped_wilson_interval(n_success):
+    success = np.zeros(400)
+    success[:n_success] = 1
+    control = 0.3
+
+    _, low, high = paired_excess_risk(success, np.full(400, control))
+
+    wilson_low, wilson_high = wilson_interval(n_success, 400)
+    assert abs(low - max(0.0, (wilson_low - control) / (1 - control))) < 1e-9
+    assert abs(high - min(1.0, (wilson_high - control) / (1 - control))) < 1e-9
+
+
+def test_paired_excess_risk_with_unequal_chances_is_narrower_than_wilson():
+    rng = np.random.default_rng(3)
+    expected = rng.beta(0.5, 1.5, size=600)
+    success = rng.random(600) < expected + 0.2 * (1 - expected)
+
+    risk, low, high = paired_excess_risk(success, expected)
+
+    control = expected.mean()
+    wilson_low, wilson_high = wilson_interval(success.sum(), 600)
+    assert low < risk < high
+    assert high - low < (wilson_high - wilson_low) / (1 - control)
+
+
+def test_paired_excess_risk_interval_covers_the_true_risk_about_95_percent_of_the_time():
+    rng = np.random.default_rng(11)
+    covered = 0
+    for _ in range(400):
+        expected = rng.beta(0.5, 1.5, size=300)
+        success = rng.random(300) < expected + 0.1 * (1 - expected)
+        _, low, high = paired_excess_risk(success, expected)
+        covered += low <= 0.1 <= high
+
+    assert 0.92 <= covered / 400 <= 0.98
 
 
 def test_paired_excess_risk_zero_when_outcomes_match_expectation():
