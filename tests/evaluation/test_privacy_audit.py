@@ -93,6 +93,32 @@ def test_singling_out_orders_copy_half_and_fresh(real, record):
     assert new.n > 200
 
 
+def test_sdmetrics_dcr_figures_separate_copy_and_fresh(real, record):
+    # DCROverfittingProtection and DCRBaselineProtection, computed as SDMetrics computes them.
+    fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+    copy = released(training_rows(real, record), record)
+
+    new = audit(real, fresh).metrics["dcr"].details
+    copied = audit(real, copy).metrics["dcr"].details
+
+    assert new["overfitting_protection"] > 0.9
+    assert copied["overfitting_protection"] < 0.8
+    assert 0.0 < new["baseline_protection"] < 0.5
+    assert copied["baseline_protection"] == 0.0
+    assert new["median_distance_random_to_training"] > new["median_distance_synthetic_to_training"]
+
+
+def test_half_copy_singling_out_is_above_a_fresh_draw(real, record):
+    training = training_rows(real, record)
+    fresh = patient_table(10_000, random_state=8).drop(columns="patient_id")
+    half = released(pd.concat([training.iloc[:4000], fresh.iloc[:4000]], ignore_index=True), record)
+
+    metric = audit(real, half).metrics["singling_out"]
+
+    assert metric.ci_low > 0.0
+    assert metric.ci_high < 0.5
+
+
 def test_singling_out_control_matches_fresh_attack(real, record):
     # The control is the chance a predicate has of isolating one training row when membership is random.
     fresh = released(patient_table(10_000, random_state=11).drop(columns="patient_id"), record)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from genesis.evaluation.audit_inputs import AuditInputs
-from genesis.evaluation.distance import EncodedRows, nearest
+from genesis.evaluation.distance import MISSING_NUMBER, EncodedRows, nearest
 from genesis.evaluation.sampling import Groups, subsample
 from genesis.evaluation.stats import Z, MetricResult, advantage, auc_with_bootstrap, wilson_interval
 
@@ -53,6 +53,8 @@ def closeness_metrics(inputs: AuditInputs, groups: Groups, n_queries: int, max_r
         shares = _closer_than_real_neighbours(nearest(queries, all_training, rng), all_training, rng)
         dcr = _excess_share_metric("dcr", shares, 0.5, len(queries), DCR_PROXY_METHOD, False)
     dcr_details = {
+        **_sdmetrics_figures(inputs, queries, training_reference, to_training, to_unseen,
+                             len(unseen_reference) if groups.holdout_used else 0, rng),
         "median_distance_synthetic_to_training": float(np.median(to_training.distance)),
         "median_distance_synthetic_to_unseen": float(np.median(to_unseen.distance)),
         "share_closer_to_training": float(closer.mean()),
@@ -100,6 +102,60 @@ def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, r
         details={"auc": auc, "auc_ci": [low, high], "members": groups.n, "non_members": groups.n,
                  "synthetic_reference_rows": len(synthetic_reference)},
     )
+
+
+BASELINE_ROWS = 2000
+"""Uniform random rows whose median distance to the training rows is the DCRBaselineProtection reference."""
+
+
+def _sdmetrics_figures(inputs: AuditInputs, queries: EncodedRows, training: EncodedRows, to_training,
+                       to_unseen, n_holdout: int, rng: np.random.Generator) -> dict:
+    """Return SDMetrics' two DCR scores computed the way SDMetrics 0.32 computes them, for comparison.
+
+    `overfitting_protection` is DCROverfittingProtection: the synthetic
+    queries, as many training rows as holdout rows searched (`n_holdout`), and those
+    holdout rows;
+    p = share of queries strictly closer to the training sample (ties count
+    as closer to the holdout); score = min(1, 2 (1 - p)). It is None
+    without a holdout. `baseline_protection` is DCRBaselineProtection: the
+    median distance of synthetic rows to their nearest training row divided
+    by that of uniform random rows (numbers uniform over each column's
+    range, categories uniform over the values seen, missing values at each
+    column's missing share), capped at 1. These are reported so that users
+    of SDMetrics can compare; they are not part of the verdict, because a
+    training sample of holdout size dilutes copies (a verbatim copy of a
+    training table four times the holdout's size scored 0.72 on the patient table) and
+    closeness to the training rows is not leakage.
+    """
+    random_rows = _uniform_rows(inputs, training, min(len(queries), BASELINE_ROWS), rng)
+    random_median = float(np.median(nearest(random_rows, training, rng).distance))
+    synthetic_median = float(np.median(to_training.distance))
+    baseline = 1.0 if random_median == 0 else min(1.0, synthetic_median / random_median)
+
+    overfitting = None
+    if n_holdout:
+        same_size = inputs.encoded_training.take(subsample(len(inputs.training), n_holdout, rng))
+        closer = nearest(queries, same_size, rng).distance < to_unseen.distance
+        overfitting = min(1.0, 2 * (1 - float(closer.mean())))
+    return {"overfitting_protection": overfitting, "baseline_protection": baseline,
+            "median_distance_random_to_training": random_median}
+
+
+def _uniform_rows(inputs: AuditInputs, training: EncodedRows, n_rows: int, rng: np.random.Generator
+                  ) -> EncodedRows:
+    """Return `n_rows` encoded rows drawn as SDMetrics draws its random baseline table."""
+    numeric = rng.uniform(0.0, 1.0, size=(n_rows, training.numeric.shape[1])).astype(np.float32)
+    missing_numbers = (training.numeric == MISSING_NUMBER).mean(axis=0)
+    numeric[rng.random(numeric.shape) < missing_numbers] = MISSING_NUMBER
+
+    categorical = np.empty((n_rows, training.categorical.shape[1]), dtype=np.int32)
+    for column, vocabulary in enumerate(inputs.space.vocabularies):
+        codes = training.categorical[:, column]
+        missing = codes == len(vocabulary)
+        present = np.unique(codes[~missing])
+        drawn = rng.choice(present, n_rows) if present.size else np.full(n_rows, len(vocabulary))
+        categorical[:, column] = np.where(rng.random(n_rows) < missing.mean(), len(vocabulary), drawn)
+    return EncodedRows(numeric, categorical)
 
 
 def count_exact_copies(inputs: AuditInputs) -> int:

@@ -34,7 +34,7 @@ from genesis.errors import ConfigError, invalid_value
 DEFAULT_CHUNK_BYTES = 512 * 1024
 """Memory for one chunk's distance matrix (float32): small enough to stay in a CPU cache, which is 5x faster."""
 
-_MISSING = np.float32(4.0)
+MISSING_NUMBER = np.float32(4.0)
 """Scaled position of a missing number: more than 1 from every present value, clipped to a distance of 1."""
 
 
@@ -119,7 +119,7 @@ class MixedSpace:
         for index, name in enumerate(self.numeric):
             values = _numbers(frame[name])
             scaled = np.clip((values - self.lower[index]) / self.width[index], 0.0, 1.0)
-            numeric[:, index] = np.where(np.isnan(values), _MISSING, scaled)
+            numeric[:, index] = np.where(np.isnan(values), MISSING_NUMBER, scaled)
 
         categorical = np.empty((len(frame), len(self.categorical)), dtype=np.int32)
         for index, (name, vocabulary) in enumerate(zip(self.categorical, self.vocabularies, strict=True)):
