@@ -169,7 +169,8 @@ def _checks_table(checks: list[dict[str, Any]], styles: dict[str, ParagraphStyle
                      evidence,
                      _text(check["method"], small)])
         commands.append(("BACKGROUND", (0, row), (0, row), STATUS_COLOURS[check["status"]]))
-    table = Table(data, colWidths=[20 * mm, 38 * mm, 66 * mm, 54 * mm], repeatRows=1)
+    # splitInRow lets a tall row continue on the next page instead of leaving the rest of this one blank.
+    table = Table(data, colWidths=[20 * mm, 38 * mm, 66 * mm, 54 * mm], splitInRow=1)
     table.setStyle(TableStyle(commands))
     return table
 
