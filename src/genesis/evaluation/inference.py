@@ -112,6 +112,7 @@ def risk_metric(name: str, attack: float, control: float, baseline: float, group
     """
     reference = control if groups.holdout_used else baseline
     risk, low, high = excess_risk(float(attack), groups.n, float(reference), groups.n)
+    unclipped = excess_risk(float(attack), groups.n, float(reference), groups.n, clip=False)
     attack_ci = wilson_interval(attack * groups.n, groups.n)
     control_ci = wilson_interval(control * groups.n, groups.n)
     return MetricResult(
@@ -120,7 +121,7 @@ def risk_metric(name: str, attack: float, control: float, baseline: float, group
         details={**details, "proxy_reference": None if groups.holdout_used else "naive baseline",
                  "attack_rate": float(attack), "attack_ci": list(attack_ci),
                  "control_rate": float(control), "control_ci": list(control_ci),
-                 "baseline_rate": float(baseline)},
+                 "baseline_rate": float(baseline), "unclipped": list(unclipped)},
     )
 
 

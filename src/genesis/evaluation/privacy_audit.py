@@ -144,7 +144,8 @@ def _worst(results: Mapping[Any, MetricResult], name: str) -> MetricResult:
     tried = {key: result for key, result in results.items() if result.n > 0} or results
     worst_key = max(tried, key=lambda key: (tried[key].ci_high, tried[key].value))
     worst = results[worst_key]
-    summary = {str(key): {"value": r.value, "ci": [r.ci_low, r.ci_high], "n": r.n} for key, r in results.items()}
+    summary = {str(key): {"value": r.value, "ci": [r.ci_low, r.ci_high], "n": r.n,
+                          "unclipped": r.details.get("unclipped")} for key, r in results.items()}
     return MetricResult(**{**worst.to_dict(), "name": name,
                            "details": {**worst.details, "worst_of": str(worst_key), "all": summary}})
 

@@ -79,7 +79,7 @@ def singling_out_metrics(inputs: AuditInputs, groups: Groups, n_attacks: int, rn
     n_training, n_holdout = len(codes["training"]), 0 if holdout is None else len(holdout)
     per_kind = {kind: _risk(counts_all[kinds_all == kind], n_training, n_holdout, baseline)
                 for kind in KINDS}
-    risk, attack, control, low, high = _risk(counts_all, n_training, n_holdout, baseline)
+    risk, attack, control, low, high, unclipped = _risk(counts_all, n_training, n_holdout, baseline)
     n = len(counts_all)
     return {"singling_out": MetricResult(
         name="singling_out", value=risk, ci_low=low, ci_high=high, n=n, baseline=baseline,
@@ -89,25 +89,30 @@ def singling_out_metrics(inputs: AuditInputs, groups: Groups, n_attacks: int, rn
                  "max_synthetic_matches": limit,
                  "proxy_reference": None if groups.holdout_used else "naive baseline",
                  "attack_rate": attack, "attack_ci": list(wilson_interval(attack * n, n)),
-                 "control_rate": control, "baseline_rate": baseline,
+                 "control_rate": control, "baseline_rate": baseline, "unclipped": unclipped,
                  "kinds": {kind: {"value": value[0], "ci": [value[3], value[4]], "attack_rate": value[1],
-                                  "control_rate": value[2], "n": int((kinds_all == kind).sum())}
+                                  "control_rate": value[2], "n": int((kinds_all == kind).sum()),
+                                  "unclipped": value[5]}
                            for kind, value in per_kind.items()}},
     )}
 
 
 def _risk(counts: np.ndarray, n_training: int, n_holdout: int, baseline: float
-          ) -> tuple[float, float, float, float, float]:
-    """Return (risk, attack rate, control rate, low, high) for predicates with (training, holdout) match counts."""
+          ) -> tuple[float, float, float, float, float, list[float]]:
+    """Return (risk, attack rate, control rate, low, high, unclipped) for predicates with (training, holdout) counts.
+
+    `unclipped` is [risk, low, high] before clipping to [0, 1], for comparisons.
+    """
     n = len(counts)
     success = (counts[:, 0] == 1).astype(float) if n else np.empty(0)
     attack = float(success.mean()) if n else 0.0
     if n_holdout == 0:
         risk, low, high = excess_risk(attack, n, baseline, n)
-        return risk, attack, baseline, low, high
+        return risk, attack, baseline, low, high, list(excess_risk(attack, n, baseline, n, clip=False))
     expected = stats.hypergeom.pmf(1, n_training + n_holdout, n_training, counts.sum(axis=1)) if n else success
     risk, low, high = paired_excess_risk(success, expected)
-    return risk, attack, float(expected.mean()) if n else 0.0, low, high
+    unclipped = list(paired_excess_risk(success, expected, clip=False))
+    return risk, attack, float(expected.mean()) if n else 0.0, low, high, unclipped
 
 
 def _synthetic_pools(synthetic: np.ndarray, column_sets: list[tuple[int, ...]]

@@ -92,7 +92,8 @@ MIN_UNKNOWN_SHARE = 0.1
 """Smallest 1 - control the risk is divided by; see `excess_risk`."""
 
 
-def excess_risk(attack: float, n_attack: int, control: float, n_control: int) -> tuple[float, float, float]:
+def excess_risk(attack: float, n_attack: int, control: float, n_control: int, *, clip: bool = True
+                ) -> tuple[float, float, float]:
     """Return (risk, low, high) of risk = (attack - control) / max(1 - control, 0.1), clipped to [0, 1].
 
     This is the attack's success beyond what the control group, whose rows
@@ -108,6 +109,10 @@ def excess_risk(attack: float, n_attack: int, control: float, n_control: int) ->
     below it, the risk is the absolute excess attack - control counted in
     tenths of the rows. A leak of secrets about 1.5% of all rows, beyond what
     the population gives, still reaches the default threshold of 0.15.
+
+    `clip=False` returns the three values before clipping (negative when the
+    control did better), so that intervals can be compared with tools that
+    clip only at the end.
     """
     attack_low, attack_high = wilson_interval(attack * n_attack, n_attack)
     control_low, control_high = wilson_interval(control * n_control, n_control)
@@ -121,10 +126,13 @@ def excess_risk(attack: float, n_attack: int, control: float, n_control: int) ->
         sigma = math.hypot(sigma_attack / unknown, sigma_control * (1 - attack) / unknown ** 2)
     else:
         sigma = math.hypot(sigma_attack, sigma_control) / unknown
+    if not clip:  # NOTE: unclipped values are negative when the control did better; for comparisons only.
+        return risk, risk - Z * sigma, risk + Z * sigma
     return _clip(risk), _clip(risk - Z * sigma), _clip(risk + Z * sigma)
 
 
-def paired_excess_risk(success: np.ndarray, expected: np.ndarray) -> tuple[float, float, float]:
+def paired_excess_risk(success: np.ndarray, expected: np.ndarray, *, clip: bool = True
+                       ) -> tuple[float, float, float]:
     """Return (risk, low, high) of (attack - control) / (1 - control) when each trial has its own control.
 
     `success` holds each trial's outcome (0 or 1) and `expected` the chance
@@ -150,7 +158,9 @@ def paired_excess_risk(success: np.ndarray, expected: np.ndarray) -> tuple[float
 
     The divisor is at least `MIN_UNKNOWN_SHARE`, as in `excess_risk`: below
     it, r (1 - control) / 0.1 is reported, with the interval mapped the same
-    way.
+    way. `clip=False` returns the values before they are clipped to [0, 1],
+    as `excess_risk` does: the roots of the quadratic, below 0 when the
+    attack did worse than chance.
     """
     success = np.asarray(success, dtype=float)
     expected = np.clip(np.asarray(expected, dtype=float), 0.0, 1.0)
@@ -164,6 +174,8 @@ def paired_excess_risk(success: np.ndarray, expected: np.ndarray) -> tuple[float
     risk = excess / unknown
     low, high = _score_interval(excess, expected)
     scale = unknown / n / max(unknown / n, MIN_UNKNOWN_SHARE)
+    if not clip:
+        return risk * scale, low * scale, high * scale
     return _clip(risk * scale), _clip(low * scale), _clip(high * scale)
 
 
