@@ -103,7 +103,8 @@ def test_run_sidecar_and_assessment(finished_run):
 
     assert record["k_anonymity"]["k"] == 5
     assert record["generator"]["method"] == "mst"
-    assert record["pipeline"] == {"sensitive_columns": ["condition"], "quasi_identifiers": ["age", "gender", "zip_code"]}
+    assert record["pipeline"] == {"sensitive_columns": ["condition"],
+                                  "quasi_identifiers": ["age", "gender", "zip_code"]}
     assert assessment["organization"] == "Test Hospital"
     assert (release / "hipaa_assessment.pdf").read_bytes().startswith(b"%PDF")
 

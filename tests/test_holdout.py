@@ -27,7 +27,9 @@ def patients() -> pd.DataFrame:
 
 
 def fit(data, **options):
-    return SyntheticGenerator(method=METHOD, random_state=4, **options).fit(data, list(PATIENT_DISCRETE_COLUMNS))
+    return SyntheticGenerator(method=METHOD, random_state=4, **options).fit(
+        data, list(PATIENT_DISCRETE_COLUMNS)
+    )
 
 
 def row_keys(frame):

@@ -14,7 +14,9 @@ from genesis.errors import ModelFileError, ModelVersionError
 @pytest.fixture(scope="module")
 def model() -> SyntheticGenerator:
     data = patient_table(1000, random_state=5).drop(columns="patient_id")
-    return SyntheticGenerator(method="gaussian_copula", random_state=9).fit(data, list(PATIENT_DISCRETE_COLUMNS))
+    return SyntheticGenerator(method="gaussian_copula", random_state=9).fit(
+        data, list(PATIENT_DISCRETE_COLUMNS)
+    )
 
 
 def rewrite_member(source, target, name, transform):

@@ -47,7 +47,8 @@ def test_diabetes_sample_keeps_icd_codes(tmp_path):
         ("insurance.csv", ()),
         ("adult.csv", ()),
         ("diabetic_data.csv", ("--drop", "encounter_id,patient_nbr",
-                               "--discrete", "admission_type_id,discharge_disposition_id,admission_source_id")),
+                               "--discrete",
+                               "admission_type_id,discharge_disposition_id,admission_source_id")),
     ],
 )
 def test_shared_tables(tmp_path, name, options):

@@ -102,7 +102,8 @@ def check_holdout_share(share: Any) -> float:
 
 
 def holdout_units(n_units: int, share: float) -> int:
-    """Return how many of `n_units` rows (units) to reserve: `share` of them rounded down, or 0 below `MIN_HOLDOUT_UNITS`."""
+    """Return how many of `n_units` rows (units) to reserve: `share` of them rounded down, or 0 below
+    `MIN_HOLDOUT_UNITS`."""
     reserved = math.floor(share * n_units + 1e-9)
     return reserved if reserved >= MIN_HOLDOUT_UNITS else 0
 

@@ -241,7 +241,8 @@ class SyntheticGenerator:
 
     def _register_holdout(self, rows: pd.DataFrame | None, share: float, unit_column: str | None
                           ) -> dict[str, Any] | None:
-        """Keep the holdout rows in memory, replacing this generator's previous ones; return the record entry."""
+        """Keep the holdout rows in memory, replacing this generator's previous ones;
+        return the record entry."""
         previous = getattr(self, "holdout_", None)
         holdouts.release_holdout(previous["id"] if previous else None)
         if rows is None:

@@ -148,8 +148,10 @@ def test_audit_verdict_on_copies_decides(real_patients, safe_harbor_table, make_
     assert "exact_copies" not in {c.id.rsplit(".", 1)[-1] for c in report.checks if c.id != check.id}
 
 
-def test_audit_summary_labels_and_percent(real_patients, safe_harbor_table, make_audit, quality_stub, tmp_path):
-    audit = type(make_audit())(metrics=make_audit().metrics, overall_score=0.3897983900611609, exact_copies=94)
+def test_audit_summary_labels_and_percent(real_patients, safe_harbor_table, make_audit, quality_stub,
+                                          tmp_path):
+    audit = type(make_audit())(metrics=make_audit().metrics, overall_score=0.3897983900611609,
+                               exact_copies=94)
 
     report = _hipaa(real_patients, safe_harbor_table, audit, quality_stub)
     page = report.to_html(tmp_path / "report.html").read_text(encoding="utf-8")

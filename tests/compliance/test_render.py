@@ -133,7 +133,8 @@ CANARY_EMAIL = "canary.person@hospital-canary.example"
 
 def test_copied_identifiers_show_no_characters(real_patients, make_audit, quality_stub, tmp_path):
     real = real_patients.copy()
-    real["ssn"] = [f"{100 + index % 800:03d}-{10 + index % 89:02d}-{1000 + index:04d}" for index in range(len(real))]
+    real["ssn"] = [f"{100 + index % 800:03d}-{10 + index % 89:02d}-{1000 + index:04d}"
+                   for index in range(len(real))]
     real["email"] = [f"person{index}@clinic{index % 7}.example" for index in range(len(real))]
     real.loc[3, "ssn"] = CANARY_SSN
     real.loc[3, "email"] = CANARY_EMAIL

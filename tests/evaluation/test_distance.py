@@ -99,7 +99,8 @@ def test_leave_one_column_out_matches_search():
 
 
 def test_datetime_and_bool_columns():
-    real = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=3, tz="UTC"), "flag": [True, False, True]})
+    real = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=3, tz="UTC"),
+                         "flag": [True, False, True]})
     space, real_rows, _ = encode(real, real)
 
     assert space.numeric == ("when",)

@@ -176,7 +176,8 @@ def test_unlearnable_target_not_measured(patients):
 
 
 def test_unlearnable_targets_left_out_of_mean(patients):
-    report = QualityEvaluator(patients, shuffled_copy(patients, 1), random_state=0, max_utility_targets=7).evaluate()
+    report = QualityEvaluator(patients, shuffled_copy(patients, 1), random_state=0,
+                              max_utility_targets=7).evaluate()
 
     utilities = {entry["target"]: entry["utility"] for entry in report.utility["targets"]}
     measured = [value for value in utilities.values() if value is not None]

@@ -103,7 +103,8 @@ def test_svg_output_is_reproducible(report):
 
 
 def summarize_categories(real: list, synthetic: list, k: int) -> dict:
-    column = prepare_column("band", CATEGORICAL, pd.Series(real, dtype="str"), pd.Series(synthetic, dtype="str"))
+    column = prepare_column("band", CATEGORICAL, pd.Series(real, dtype="str"),
+                            pd.Series(synthetic, dtype="str"))
     return summarize_distribution(column, k)
 
 

@@ -135,8 +135,8 @@ def test_k_anonymity_without_dp():
 def test_error_unknown_top_level_key():
     with raises_message("privacy keys is ['epsilon'], but the valid keys are ['preset', "
                         "'differential_privacy', 'k_anonymity', 'quasi_identifiers', 'suppress_outliers', "
-                        "'min_category_count', 'domain_share', 'unit_column', 'max_rows_per_unit', 'safe_harbor']. "
-                        "Remove or correct the unknown keys."):
+                        "'min_category_count', 'domain_share', 'unit_column', 'max_rows_per_unit', "
+                        "'safe_harbor']. Remove or correct the unknown keys."):
         PrivacyConfig.from_value({"epsilon": 1.0})
 
 
@@ -147,8 +147,8 @@ def test_error_unknown_differential_privacy_key():
 
 
 def test_error_unknown_k_anonymity_key():
-    with raises_message("k_anonymity keys is ['qi'], but the valid keys are ['k', 'quasi_identifiers', 'max_suppression']. "
-                        "Remove or correct the unknown keys."):
+    with raises_message("k_anonymity keys is ['qi'], but the valid keys are ['k', 'quasi_identifiers', "
+                        "'max_suppression']. Remove or correct the unknown keys."):
         PrivacyConfig.from_value({"k_anonymity": {"k": 5, "qi": ["age"]}})
 
 

@@ -6,11 +6,11 @@ import pytest
 
 from genesis.errors import ConfigError, InvalidDataError, PrivacyWarning
 from genesis.privacy.domain import (
-    range_edges,
     clean_for_dp,
     discover_domain,
     parse_public_domain,
     public_domain_from_data,
+    range_edges,
     restrict_to_domain,
 )
 from genesis.privacy.ledger import PrivacyLedger

@@ -6,8 +6,9 @@ so the library finds k, the quasi-identifiers and the generalization. When the
 record is absent, the options supply these facts, and the command prints what it
 assumed. A record written by `genesis run` also stores the run's sensitive
 columns and quasi-identifiers. `audit` and `certify` use them when the
-matching option is absent and print which ones they used. The fit's holdout is never saved, so a calibrated audit from files
-needs `--holdout` with real rows kept out of training.
+matching option is absent and print which ones they used. The fit's holdout is
+never saved, so a calibrated audit from files needs `--holdout` with real rows
+kept out of training.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ SensitiveOption = Annotated[
     ),
 ]
 KOption = Annotated[
-    int | None, typer.Option("--k", min=2, help="k to check, at least 2 [default: the recorded k, else none].")
+    int | None,
+    typer.Option("--k", min=2, help="k to check, at least 2 [default: the recorded k, else none]."),
 ]
 NaOption = Annotated[str, typer.Option(help="Comma-separated CSV strings that mean missing, e.g. '?,NA'.")]
 SeedOption = Annotated[
@@ -263,7 +265,8 @@ def _provenance(tables: _Tables) -> list[str]:
     labels = {"quasi_identifiers": "quasi-identifiers", "sensitive_columns": "sensitive columns"}
     for key, names in tables.used_settings.items():
         option = "--" + key.replace("_", "-")
-        lines.append(f"Used the {labels[key]} {names} that `genesis run` recorded there; pass {option} to change them.")
+        lines.append(f"Used the {labels[key]} {names} that `genesis run` recorded there; "
+                     f"pass {option} to change them.")
     return lines + [f"Assumed: {note}" for note in tables.assumptions]
 
 

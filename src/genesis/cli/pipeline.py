@@ -500,7 +500,9 @@ def clear_previous_outputs(
     for path in found:
         path.unlink()
     console.print(
-        f"Removed the previous run's outputs from {folder}: {', '.join(names)}.", markup=False, highlight=False
+        f"Removed the previous run's outputs from {folder}: {', '.join(names)}.",
+        markup=False,
+        highlight=False,
     )
     return names
 

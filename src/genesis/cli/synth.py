@@ -93,7 +93,9 @@ def _privacy_settings(
 ) -> dict[str, Any] | None:
     """Return the `privacy` mapping of the options, or None when they request no protection."""
     if delta is not None and epsilon is None:
-        raise ConfigError("--delta is set without --epsilon. Add --epsilon, e.g. --epsilon 1, or drop --delta.")
+        raise ConfigError(
+            "--delta is set without --epsilon. Add --epsilon, e.g. --epsilon 1, or drop --delta."
+        )
     if quasi_identifiers and k is None:
         raise ConfigError(
             "--quasi-identifiers is set without --k, so it would change nothing. Add --k, e.g. --k 5."
@@ -101,7 +103,9 @@ def _privacy_settings(
 
     privacy: dict[str, Any] = {}
     if epsilon is not None:
-        privacy["differential_privacy"] = {"epsilon": epsilon} | ({"delta": delta} if delta is not None else {})
+        privacy["differential_privacy"] = {"epsilon": epsilon} | (
+            {"delta": delta} if delta is not None else {}
+        )
     if k is not None:
         privacy["k_anonymity"] = {"k": k, "quasi_identifiers": quasi_identifiers}
     return privacy or None

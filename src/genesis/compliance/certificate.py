@@ -206,7 +206,8 @@ class PrivacyCertificate:
         report = self.quality_report
         scores = {name: getattr(report, name, None) for name in
                   ("overall_score", "fidelity_score", "correlation_score", "utility_score", "detection_auc")}
-        # A NaN score (no utility target measured) becomes None, which JSON can hold and the renderers show as n/a.
+        # A NaN score (no utility target measured) becomes None, which JSON can hold and the renderers
+        # show as n/a.
         return {name: None if math.isnan(value) else float(value)
                 for name, value in scores.items() if value is not None}
 
@@ -229,9 +230,9 @@ class PrivacyCertificate:
         notes = []
         if self.sensitive_columns is None:
             notes.append(
-                "The assessment ran the privacy audit without sensitive_columns, so the audit treated each of "
-                f"{list(settings.get('sensitive_columns', []))} as a secret. Pass sensitive_columns= to "
-                "PrivacyCertificate, as to run_privacy_audit, to audit the columns you consider sensitive."
+                "The assessment ran the privacy audit without sensitive_columns, so the audit treated "
+                f"each of {list(settings.get('sensitive_columns', []))} as a secret. Pass sensitive_columns= "
+                "to PrivacyCertificate, as to run_privacy_audit, to audit the columns you consider sensitive."
             )
         if self.quasi_identifiers is None:
             chosen = list(getattr(report, "quasi_identifiers", ()) or ())

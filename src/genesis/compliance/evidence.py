@@ -79,7 +79,8 @@ class AssessmentEvidence:
     record: dict[str, Any] | None
     """Release record of the synthetic table; None for a table from elsewhere."""
     copied_rows: int
-    """Synthetic rows equal to a real row in every shared column (real values not generalized), counted here."""
+    """Synthetic rows equal to a real row in every shared column (real values not generalized),
+    counted here."""
     copy_columns: tuple[str, ...]
     n_real: int
     n_synthetic: int
@@ -148,7 +149,8 @@ def _numeric_details(details: Any) -> dict[str, float]:
     if not isinstance(details, dict):
         return {}
     return {str(key): float(value) for key, value in details.items()
-            if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool | np.bool_)}
+            if isinstance(value, int | float | np.integer | np.floating)
+            and not isinstance(value, bool | np.bool_)}
 
 
 def _float_or_none(value: Any) -> float | None:

@@ -111,7 +111,8 @@ def _describe_k_anonymity(risk: MeasuredRisk) -> str:
     if k is None:
         return f"no k requested: {size} ({counted})"
     met = {True: "met", False: "not met", None: "not judged"}[risk.passed]
-    return f"k={k:.0f} {met}: {size} (share of rows in classes of at least k rows: {risk.value:.1%}; {counted})"
+    return (f"k={k:.0f} {met}: {size} (share of rows in classes of at least k rows: {risk.value:.1%}; "
+            f"{counted})")
 
 
 def _describe_dcr(risk: MeasuredRisk) -> str:
@@ -161,8 +162,8 @@ def copies_check(evidence: AssessmentEvidence, check_id: str, reference: str) ->
         found += (f". The audit counted {int(audit_count):,} synthetic rows equal to a training row with the "
                   "real quasi-identifiers written at the release's generalization")
     if audit is not None:
-        found += (f". The audit's excess-copy risk (the share of synthetic rows that copy a training row beyond "
-                  f"what copies of holdout rows predict) is {describe_risk(audit)}")
+        found += (f". The audit's excess-copy risk (the share of synthetic rows that copy a training row "
+                  f"beyond what copies of holdout rows predict) is {describe_risk(audit)}")
     title = "Exact copies of real rows"
     recommendation = (f"{copied:,} rows are exact copies of real rows: do not release this table; remove the "
                       "copied rows and regenerate, with differential privacy or fewer training epochs")

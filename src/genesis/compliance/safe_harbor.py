@@ -284,7 +284,8 @@ def _describe(finding: IdentifierFinding) -> str:
 
 
 def value_shape(text: str) -> str:
-    """Replace every letter and digit of `text` by "*", keeping separators: "123-45-6789" becomes "***-**-****"."""
+    """Replace every letter and digit of `text` by "*", keeping separators: "123-45-6789" becomes
+    "***-**-****"."""
     return "".join("*" if character.isalnum() else character for character in text)
 
 

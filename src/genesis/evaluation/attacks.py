@@ -22,7 +22,13 @@ from genesis.evaluation.audit_inputs import AuditInputs, prepare_inputs
 from genesis.evaluation.closeness import membership_metric
 from genesis.evaluation.distance import nearest
 from genesis.evaluation.inference import DEFAULT_TOLERANCE, inference_metrics, linkability_metric
-from genesis.evaluation.sampling import DEFAULT_MAX_REFERENCE, DEFAULT_N_ATTACKS, Groups, draw_groups, subsample
+from genesis.evaluation.sampling import (
+    DEFAULT_MAX_REFERENCE,
+    DEFAULT_N_ATTACKS,
+    Groups,
+    draw_groups,
+    subsample,
+)
 from genesis.evaluation.stats import MetricResult
 from genesis.randomness import check_random_state
 
@@ -81,9 +87,9 @@ class AttackResult:
 
     def __str__(self) -> str:
         proxy = "" if self.holdout_used else " (proxy: no holdout)"
-        return (f"{self.attack}: success {self.success_rate:.1%}, accuracy {self.accuracy:.1%}, risk {self.risk:.1%} "
-                f"[{self.ci_low:.1%}, {self.ci_high:.1%}], baseline {self.baseline:.1%}, n={self.n}, "
-                f"{self.risk_level}{proxy}")
+        return (f"{self.attack}: success {self.success_rate:.1%}, accuracy {self.accuracy:.1%}, "
+                f"risk {self.risk:.1%} [{self.ci_low:.1%}, {self.ci_high:.1%}], "
+                f"baseline {self.baseline:.1%}, n={self.n}, {self.risk_level}{proxy}")
 
     def _repr_html_(self) -> str:
         return f"<pre>{self}</pre>"
@@ -107,8 +113,8 @@ class _Attack:
                 raise ConfigError(invalid_value(name, value, "it must be an integer of at least 10",
                                                 f"Pass e.g. {name}=2000."))
         rng = np.random.default_rng(check_random_state(self.random_state))
-        inputs = prepare_inputs(real, synthetic, sensitive_columns=sensitive, quasi_identifiers=quasi_identifiers,
-                                k=None, holdout=holdout)
+        inputs = prepare_inputs(real, synthetic, sensitive_columns=sensitive,
+                                quasi_identifiers=quasi_identifiers, k=None, holdout=holdout)
         return inputs, draw_groups(inputs, self.n_attacks, rng), rng
 
 
@@ -153,7 +159,8 @@ class AttributeInferenceAttack(_Attack):
 
 
 class LinkageAttack(_Attack):
-    """Can an attacker join a dataset of `quasi_identifiers` to one of the other columns through the synthetic table?"""
+    """Can an attacker join a dataset of `quasi_identifiers` to one of the other columns through the
+    synthetic table?"""
 
     def __init__(self, quasi_identifiers: Sequence[Any], *, n_neighbors: int = 1, **settings: Any) -> None:
         super().__init__(**settings)
@@ -163,10 +170,12 @@ class LinkageAttack(_Attack):
     def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
                  ) -> AttackResult:
         """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
-        if isinstance(self.n_neighbors, bool) or not isinstance(self.n_neighbors, int) or self.n_neighbors < 1:
+        if (isinstance(self.n_neighbors, bool) or not isinstance(self.n_neighbors, int)
+                or self.n_neighbors < 1):
             raise ConfigError(invalid_value("n_neighbors", self.n_neighbors, "it must be a positive integer",
                                             "Pass e.g. n_neighbors=1."))
-        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=self.quasi_identifiers)
+        inputs, groups, rng = self._prepare(real, synthetic, holdout,
+                                            quasi_identifiers=self.quasi_identifiers)
         metric = linkability_metric(inputs, groups, self.max_reference, self.n_neighbors, rng,
                                     first=list(self.quasi_identifiers))
         rate = metric.details["attack_rate"]
@@ -214,4 +223,5 @@ def _balanced_accuracy(inputs: AuditInputs, groups: Groups, max_reference: int, 
     return float(((members[half:] <= threshold).mean() + (others[half:] > threshold).mean()) / 2)
 
 
-__all__ = ["AttackResult", "AttributeInferenceAttack", "LinkageAttack", "MembershipInferenceAttack", "risk_level"]
+__all__ = ["AttackResult", "AttributeInferenceAttack", "LinkageAttack", "MembershipInferenceAttack",
+           "risk_level"]

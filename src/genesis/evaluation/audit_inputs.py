@@ -70,7 +70,8 @@ def prepare_inputs(real: Any, synthetic: Any, *, sensitive_columns: Iterable[Any
     notes: list[str] = []
     if record is None:
         notes.append("The synthetic table has no release record (e.g. read from CSV), so the audit uses the "
-                     "arguments only and assumes the real and synthetic tables are at the same generalization.")
+                     "arguments only and assumes the real and synthetic tables are at the same "
+                     "generalization.")
 
     holdout, holdout_source = _find_holdout(synthetic, holdout, notes)
     training = remove_rows(real, holdout) if holdout is not None else real
@@ -87,8 +88,9 @@ def prepare_inputs(real: Any, synthetic: Any, *, sensitive_columns: Iterable[Any
             holdout = generalize_like(holdout, record) if holdout is not None else None
             generalized = True
         except (ConfigError, InvalidDataError) as error:
-            notes.append(f"The real rows could not be written at the release's generalization ({error}); they "
-                         "are compared as they are, which overstates the distance to the synthetic rows.")
+            notes.append(f"The real rows could not be written at the release's generalization ({error}); "
+                         "they are compared as they are, which overstates the distance to the synthetic "
+                         "rows.")
 
     space = MixedSpace.fit([training, synthetic], columns, categorical=_categorical_columns(record))
     return AuditInputs(
@@ -138,8 +140,8 @@ def _find_holdout(synthetic: pd.DataFrame, holdout: Any, notes: list[str]) -> tu
     reason = ("the fit's holdout is no longer in memory (a loaded model or another process)"
               if entry else "no holdout was reserved or passed")
     notes.append(f"No holdout: {reason}. Risks that need rows the model never saw are labelled proxies, and "
-                 "the verdict is at best 'inconclusive'. Pass real rows kept out of training as holdout_data= "
-                 "(--holdout on the command line).")
+                 "the verdict is at best 'inconclusive'. Pass real rows kept out of training as "
+                 "holdout_data= (--holdout on the command line).")
     return None, None
 
 
@@ -155,12 +157,13 @@ def _compared_columns(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.D
     if record is None:
         id_like = [name for name in columns if _looks_like_identifier(real[name])]
         if id_like:
-            notes.append(f"Columns {id_like} have a distinct text value in every real row and are left out of "
-                         "the comparison as identifiers.")
+            notes.append(f"Columns {id_like} have a distinct text value in every real row and are left out "
+                         "of the comparison as identifiers.")
         columns = [name for name in columns if name not in id_like]
     if not columns:
         raise InvalidDataError(
-            "The real and synthetic tables share no comparable column. Pass tables with the same column names."
+            "The real and synthetic tables share no comparable column. "
+            "Pass tables with the same column names."
         )
     return columns
 
@@ -176,9 +179,9 @@ def _quasi_identifiers(argument: Iterable[Any] | None, record: Mapping[str, Any]
         return chosen
     if recorded:
         return tuple(name for name in recorded if name in columns)
-    notes.append("No quasi-identifiers were recorded or passed, so singling-out predicates use every compared "
-                 "column and linkability splits the columns in two halves. Set them with quasi_identifiers= "
-                 "(--quasi-identifiers on the command line).")
+    notes.append("No quasi-identifiers were recorded or passed, so singling-out predicates use every "
+                 "compared column and linkability splits the columns in two halves. Set them with "
+                 "quasi_identifiers= (--quasi-identifiers on the command line).")
     return ()
 
 

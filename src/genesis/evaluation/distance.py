@@ -32,7 +32,8 @@ import pandas as pd
 from genesis.errors import ConfigError, invalid_value
 
 DEFAULT_CHUNK_BYTES = 512 * 1024
-"""Memory for one chunk's distance matrix (float32): small enough to stay in a CPU cache, which is 5x faster."""
+"""Memory for one chunk's distance matrix (float32): small enough to stay in a CPU cache, which is
+5x faster."""
 
 MISSING_NUMBER = np.float32(4.0)
 """Scaled position of a missing number: more than 1 from every present value, clipped to a distance of 1."""
@@ -209,7 +210,8 @@ def nearest(queries: EncodedRows, reference: EncodedRows, rng: np.random.Generat
 
 
 def nearest_without_each(queries: EncodedRows, reference: EncodedRows, left_out: Sequence[tuple[str, int]],
-                         rng: np.random.Generator, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES) -> list[np.ndarray]:
+                         rng: np.random.Generator, *, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+                         ) -> list[np.ndarray]:
     """Return, per left-out column, each query's nearest reference row over all the other columns.
 
     `left_out` lists columns as ("numeric" | "categorical", position). One
@@ -226,7 +228,8 @@ def nearest_without_each(queries: EncodedRows, reference: EncodedRows, left_out:
         total = _distance_matrix(rows, shuffled)
         for slot, (kind, column) in enumerate(left_out):
             if kind == "numeric":
-                part = np.minimum(np.abs(rows.numeric[:, column, None] - shuffled.numeric[None, :, column]), 1.0)
+                part = np.minimum(np.abs(rows.numeric[:, column, None] - shuffled.numeric[None, :, column]),
+                                  1.0)
             else:
                 part = rows.categorical[:, column, None] != shuffled.categorical[None, :, column]
             found[slot][start:start + len(rows)] = order[np.argmin(total - part, axis=1)]

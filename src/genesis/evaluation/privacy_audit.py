@@ -97,8 +97,8 @@ def run_privacy_audit(
                             quasi_identifiers=quasi_identifiers, k=k, holdout=holdout_data)
     groups = draw_groups(inputs, n_attacks, rng)
     if groups.n < 50:
-        inputs.warnings.append(f"Only {groups.n} target and control rows were available, so the intervals are "
-                               "wide. Audit a larger table.")
+        inputs.warnings.append(f"Only {groups.n} target and control rows were available, so the intervals "
+                               "are wide. Audit a larger table.")
 
     # Distance-based metrics, attribute inference, singling out, linkability.
     # DCR queries are cheap and its interval is scaled by 1 / (1 - expected share), so it queries more rows.
@@ -117,8 +117,8 @@ def run_privacy_audit(
     if k_metric is not None:
         metrics["k_anonymity"] = k_metric
     if not groups.holdout_used:
-        inputs.warnings.append("Every risk above is a proxy computed without a holdout, so the verdict cannot "
-                               "be 'pass'.")
+        inputs.warnings.append("Every risk above is a proxy computed without a holdout, so the verdict "
+                               "cannot be 'pass'.")
 
     return PrivacyReport(
         overall_score=overall_score({name: metrics[name] for name in
@@ -127,11 +127,12 @@ def run_privacy_audit(
         dcr_score=dcr.value, membership_risk=membership.value, attribute_risk=attribute.value,
         singling_out_risk=singling.value, linkability_risk=linkability.value, exact_copies=n_copies,
         k=inputs.k, quasi_identifiers=tuple(str(name) for name in inputs.quasi_identifiers),
-        k_anonymity_satisfied=satisfied, smallest_equivalence_class=smallest, holdout_used=groups.holdout_used,
-        metrics=metrics, thresholds=limits, warnings=inputs.warnings,
+        k_anonymity_satisfied=satisfied, smallest_equivalence_class=smallest,
+        holdout_used=groups.holdout_used, metrics=metrics, thresholds=limits, warnings=inputs.warnings,
         settings={"n_attacks": n_attacks, "max_reference": max_reference, "tolerance": tolerance,
                   "n_neighbors": n_neighbors, "holdout_source": inputs.holdout_source,
-                  "generalized_like_release": inputs.generalized, "compared_columns": list(map(str, inputs.columns)),
+                  "generalized_like_release": inputs.generalized,
+                  "compared_columns": list(map(str, inputs.columns)),
                   "sensitive_columns": list(map(str, inputs.sensitive_columns)),
                   "rows": {"training": len(inputs.training), "synthetic": len(inputs.synthetic),
                            "holdout": None if inputs.holdout is None else len(inputs.holdout)}},
@@ -151,7 +152,8 @@ def _worst(results: Mapping[Any, MetricResult], name: str) -> MetricResult:
 
 
 def _k_anonymity(inputs: AuditInputs) -> tuple[bool | None, int | None, MetricResult | None]:
-    """Return (k met, smallest equivalence class, metric) of the synthetic table over its quasi-identifiers."""
+    """Return (k met, smallest equivalence class, metric) of the synthetic table over its
+    quasi-identifiers."""
     if not inputs.quasi_identifiers:
         return None, None, None
     sizes = inputs.synthetic.groupby(list(inputs.quasi_identifiers), dropna=False, observed=True).size()
@@ -160,8 +162,9 @@ def _k_anonymity(inputs: AuditInputs) -> tuple[bool | None, int | None, MetricRe
     share = 1.0 if inputs.k is None else float(sizes[sizes >= inputs.k].sum() / len(inputs.synthetic))
     metric = MetricResult(
         name="k_anonymity", value=share, ci_low=share, ci_high=share, n=len(inputs.synthetic), baseline=None,
-        method="share of synthetic rows in equivalence classes of at least k rows over the quasi-identifiers, "
-               "at the released generalization", holdout_used=False, threshold=None, passed=satisfied,
+        method="share of synthetic rows in equivalence classes of at least k rows over the "
+               "quasi-identifiers, at the released generalization",
+        holdout_used=False, threshold=None, passed=satisfied,
         details={"smallest_class": smallest, "classes": int(sizes.size), "k": inputs.k,
                  "generalized": inputs.generalized},
     )

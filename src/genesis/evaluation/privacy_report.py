@@ -1,4 +1,5 @@
-"""`PrivacyReport`: the audit's verdict, every metric with its interval, and the policy it was checked against.
+"""`PrivacyReport`: the audit's verdict, every metric with its interval, and the policy it was
+checked against.
 
 The thresholds are policy defaults, not law or a standard: a data custodian
 sets their own with `thresholds=`. The defaults are sized so that, on the
@@ -90,11 +91,11 @@ class PrivacyReport:
         for name, metric in self.metrics.items():
             status = {True: "pass", False: "FAIL", None: "n/a"}[metric.passed]
             proxy = " (proxy)" if metric.proxy else ""
-            lines.append(f"  {name:<14} {metric.value:7.1%}  95% CI [{metric.ci_low:.1%}, {metric.ci_high:.1%}]  "
-                         f"n={metric.n:<6} {status}{proxy}")
+            lines.append(f"  {name:<14} {metric.value:7.1%}  95% CI [{metric.ci_low:.1%}, "
+                         f"{metric.ci_high:.1%}]  n={metric.n:<6} {status}{proxy}")
         if self.k is not None:
-            lines.append(f"  k={self.k}: {'met' if self.k_anonymity_satisfied else 'NOT met'}, smallest class "
-                         f"{self.smallest_equivalence_class}")
+            lines.append(f"  k={self.k}: {'met' if self.k_anonymity_satisfied else 'NOT met'}, smallest "
+                         f"class {self.smallest_equivalence_class}")
         lines.append(f"  exact copies of training rows: {self.exact_copies}")
         lines.extend(f"  warning: {text}" for text in self.warnings)
         return "\n".join(lines)
@@ -102,11 +103,13 @@ class PrivacyReport:
     def _repr_html_(self) -> str:
         rows = "".join(
             f"<tr><td>{html.escape(name)}</td><td>{metric.value:.1%}</td><td>[{metric.ci_low:.1%}, "
-            f"{metric.ci_high:.1%}]</td><td>{metric.n}</td><td>{'' if metric.threshold is None else f'{metric.threshold:.0%}'}"
-            f"</td><td>{ {True: 'pass', False: 'fail', None: 'n/a'}[metric.passed]}{' (proxy)' if metric.proxy else ''}"
-            f"</td></tr>" for name, metric in self.metrics.items())
+            f"{metric.ci_high:.1%}]</td><td>{metric.n}</td><td>"
+            f"{'' if metric.threshold is None else f'{metric.threshold:.0%}'}</td><td>"
+            f"{ {True: 'pass', False: 'fail', None: 'n/a'}[metric.passed]}"
+            f"{' (proxy)' if metric.proxy else ''}</td></tr>" for name, metric in self.metrics.items())
         notes = "".join(f"<li>{html.escape(text)}</li>" for text in self.warnings)
-        return (f"<div><strong>Privacy audit: {self.verdict}</strong> (overall score {self.overall_score:.1%})"
+        return (f"<div><strong>Privacy audit: {self.verdict}</strong> "
+                f"(overall score {self.overall_score:.1%})"
                 "<table><tr><th>metric</th><th>value</th><th>95% CI</th><th>n</th><th>threshold</th>"
                 f"<th>result</th></tr>{rows}</table><ul>{notes}</ul></div>")
 
@@ -116,7 +119,8 @@ def check_thresholds(thresholds: Mapping[str, float] | None) -> dict[str, float]
     merged = dict(DEFAULT_THRESHOLDS)
     for name, value in (thresholds or {}).items():
         if name not in DEFAULT_THRESHOLDS:
-            raise ConfigError(invalid_value("thresholds key", name, f"it must be one of {list(DEFAULT_THRESHOLDS)}",
+            raise ConfigError(invalid_value("thresholds key", name,
+                                            f"it must be one of {list(DEFAULT_THRESHOLDS)}",
                                             "Remove or correct the key."))
         number_ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
         if not number_ok:
@@ -160,7 +164,8 @@ def verdict_of(metrics: Mapping[str, MetricResult], k_satisfied: bool | None, k:
 
 
 def overall_score(metrics: Mapping[str, MetricResult]) -> float:
-    """Return 1 minus the largest upper bound among the risks (DCR as 1 - its lower bound); NaN counts as 1."""
+    """Return 1 minus the largest upper bound among the risks (DCR as 1 - its lower bound);
+    NaN counts as 1."""
     uppers = [1 - metric.ci_low if name == "dcr" else metric.ci_high for name, metric in metrics.items()]
     uppers = [upper if math.isfinite(upper) else 1.0 for upper in uppers]
     return float(max(0.0, 1 - max(uppers, default=1.0)))

@@ -351,7 +351,8 @@ def _correlation_scores(pairs: Sequence[dict[str, Any]], warnings: list[str]) ->
 
 
 def _utility_warnings(utility: quality_models.UtilityResult) -> list[str]:
-    """Return what the reader must know about the utility score: its test rows and the targets not measured."""
+    """Return what the reader must know about the utility score: its test rows and the targets
+    not measured."""
     warnings = []
     if not utility.holdout_used:
         warnings.append(

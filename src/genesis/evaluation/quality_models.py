@@ -258,7 +258,8 @@ def _target_utility(
             f"fewer than the {MIN_TRAIN_ROWS} a model needs to train"
         )
         return TargetUtility(
-            target, task, metric, None, None, None, 0.0, int(synthetic_present.size), int(test_rows.size), note
+            target, task, metric, None, None, None, 0.0, int(synthetic_present.size), int(test_rows.size),
+            note
         )
     n_train = min(MAX_TRAIN_ROWS, real_pool.size, synthetic_present.size)
     real_train = _sample_from(real_pool, n_train, rng)

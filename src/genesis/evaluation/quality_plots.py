@@ -123,7 +123,9 @@ def _summarize_categories(column: PreparedColumn, k: int) -> dict[str, Any]:
     """
     n_categories = len(column.categories)
     missing_code = n_categories
-    real_counts = np.bincount(np.where(column.real < 0, missing_code, column.real), minlength=n_categories + 1)
+    real_counts = np.bincount(
+        np.where(column.real < 0, missing_code, column.real), minlength=n_categories + 1
+    )
     synthetic_counts = np.bincount(
         np.where(column.synthetic < 0, missing_code, column.synthetic), minlength=n_categories + 1
     )

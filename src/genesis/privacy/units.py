@@ -41,7 +41,8 @@ def cap_rows_per_unit(
 
 
 def unit_codes(units: pd.Series) -> np.ndarray:
-    """Return one integer code per row, equal for rows of one unit; each missing value is a unit of its own."""
+    """Return one integer code per row, equal for rows of one unit;
+    each missing value is a unit of its own."""
     codes = pd.factorize(units, use_na_sentinel=True)[0]
     missing = codes < 0
     codes[missing] = codes.max(initial=-1) + 1 + np.arange(int(missing.sum()))
