@@ -7,6 +7,8 @@ and the wall-clock seconds of each evaluator.
 """
 
 import json
+import logging
+import re
 import sys
 import time
 
@@ -15,6 +17,8 @@ import pandas as pd
 # anonymeter tries up to 10 million predicates by default. On quasi-identifiers with few rare values it
 # finds few, and a run took more than 6 minutes, so the benchmark stops after this many attempts.
 MAX_ATTEMPTS = 100_000
+# Rows SDMetrics' DCR metrics subsample to on large tables (training, holdout and synthetic alike).
+SDMETRICS_ROWS = 2000
 
 
 def read(spec, name):
@@ -30,21 +34,28 @@ def run_anonymeter(spec):
     out = {}
 
     for mode in ("univariate", "multivariate"):
+        counter = QueryCount()
+        logging.getLogger("anonymeter").addHandler(counter)
         start = time.perf_counter()
         evaluator = SinglingOutEvaluator(ori=train[qis], syn=synthetic[qis], control=control[qis], n_attacks=n,
                                          n_cols=len(qis), seed=0, max_attempts=MAX_ATTEMPTS)
         evaluator.evaluate(mode=mode)
         risk = evaluator.risk()
         print(f"singling out {mode}: {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
-        out[f"singling_out_{mode}"] = {"value": risk.value, "ci": list(risk.ci),
-                                       "queries": len(evaluator.queries()), "seconds": time.perf_counter() - start}
+        logging.getLogger("anonymeter").removeHandler(counter)
+        out[f"singling_out_{mode}"] = {"value": risk.value, "ci": list(risk.ci), **rates(evaluator),
+                                       "queries_generated": n if counter.generated is None else counter.generated,
+                                       "successful_queries": len(evaluator.queries()),
+                                       "seconds": time.perf_counter() - start}
 
-    start = time.perf_counter()
-    evaluator = LinkabilityEvaluator(ori=train, syn=synthetic, control=control, aux_cols=(qis, rest), n_attacks=n,
-                                     n_neighbors=1)
-    evaluator.evaluate(n_jobs=1)
-    risk = evaluator.risk()
-    out["linkability"] = {"value": risk.value, "ci": list(risk.ci), "seconds": time.perf_counter() - start}
+    if rest:  # with every column a quasi-identifier there is nothing to link to
+        start = time.perf_counter()
+        evaluator = LinkabilityEvaluator(ori=train, syn=synthetic, control=control, aux_cols=(qis, rest),
+                                         n_attacks=n, n_neighbors=1)
+        evaluator.evaluate(n_jobs=1)
+        risk = evaluator.risk()
+        out["linkability"] = {"value": risk.value, "ci": list(risk.ci), **rates(evaluator),
+                              "seconds": time.perf_counter() - start}
 
     for secret in spec["secrets"]:
         start = time.perf_counter()
@@ -53,8 +64,35 @@ def run_anonymeter(spec):
                                        regression=secret not in spec["categorical"], n_attacks=n)
         evaluator.evaluate(n_jobs=1)
         risk = evaluator.risk()
-        out[f"inference_{secret}"] = {"value": risk.value, "ci": list(risk.ci), "seconds": time.perf_counter() - start}
+        out[f"inference_{secret}"] = {"value": risk.value, "ci": list(risk.ci), **rates(evaluator),
+                                      "seconds": time.perf_counter() - start}
     return out
+
+
+def rates(evaluator):
+    """Return the counts behind an anonymeter risk and the residual success before it is clipped to [0, 1]."""
+    from anonymeter.stats.confidence import residual_success
+
+    results = evaluator.results()
+    counts = {"n_attacks": results.n_attacks_ori, "n_success": results.n_success, "n_control": results.n_control,
+              "n_baseline": results.n_baseline}
+    if results.control_rate is None:
+        return counts
+    residual = residual_success(results.attack_rate, results.control_rate)
+    return {**counts, "unclipped": [residual.value, residual.value - residual.error, residual.value + residual.error]}
+
+
+class QueryCount(logging.Handler):
+    """Keep the number anonymeter gives in its warning 'could generate only N singling out queries'."""
+
+    def __init__(self):
+        super().__init__()
+        self.generated = None
+
+    def emit(self, record):
+        found = re.search(r"generate only (\d+) singling out queries", record.getMessage())
+        if found:
+            self.generated = int(found.group(1))
 
 
 def run_sdmetrics(spec):
@@ -65,9 +103,13 @@ def run_sdmetrics(spec):
                             for c in train.columns}}
     start = time.perf_counter()
     overfitting = DCROverfittingProtection.compute_breakdown(train, synthetic, control, metadata, None,
-                                                              num_rows_subsample=len(control))
-    baseline = DCRBaselineProtection.compute_breakdown(train, synthetic, metadata, None)
-    return {"overfitting": overfitting, "baseline": baseline, "seconds": time.perf_counter() - start}
+                                                              num_rows_subsample=min(len(control), SDMETRICS_ROWS))
+    # SDMetrics builds the full cross join of each chunk pair in pandas, so beyond 20,000 rows the
+    # baseline metric is run on subsamples too (its own num_rows_subsample option).
+    subsample = None if len(train) <= 20_000 else SDMETRICS_ROWS
+    baseline = DCRBaselineProtection.compute_breakdown(train, synthetic, metadata, None, num_rows_subsample=subsample)
+    return {"overfitting": overfitting, "baseline": baseline, "baseline_subsample": subsample,
+            "seconds": time.perf_counter() - start}
 
 
 if __name__ == "__main__":

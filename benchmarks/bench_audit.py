@@ -33,18 +33,22 @@ DATASETS = Path("/work/shared/datasets")
 PATIENT_QIS = ["age", "gender", "zip_code"]
 PEER_TIMEOUT = 1200
 PATIENT_SECRETS = ["condition", "treatment", "annual_cost"]
+PATIENT_COLUMNS = ["age", "gender", "zip_code", "condition", "treatment", "blood_pressure_systolic", "annual_cost"]
 
 
-def patient_case(n_rows: int, synthetic: str) -> dict:
+def patient_case(n_rows: int, synthetic: str, qis: list[str] | None = None) -> dict:
+    """The patient table; `synthetic` is "fresh" (a new draw of its process), "copula" or "mst" (DP, epsilon 1)."""
     from genesis.datasets import patient_table
 
     real = patient_table(n_rows, random_state=42).drop(columns="patient_id")
     fresh = patient_table(n_rows, random_state=7).drop(columns="patient_id")
-    return {"real": real, "fresh": fresh if synthetic == "fresh" else None, "qis": PATIENT_QIS,
-            "secrets": PATIENT_SECRETS, "categorical": ["gender", "zip_code", "condition", "treatment"]}
+    return {"real": real, "fresh": fresh if synthetic == "fresh" else None, "method": synthetic,
+            "qis": qis or PATIENT_QIS, "secrets": PATIENT_SECRETS,
+            "categorical": ["gender", "zip_code", "condition", "treatment"]}
 
 
-def csv_case(name: str) -> dict:
+def csv_case(name: str, synthetic: str = "copula") -> dict:
+    """Adult or the diabetes table; `synthetic` is "copula" or "disjoint" (real rows kept out of both splits)."""
     if name == "adult":
         real = pd.read_csv(DATASETS / "adult.csv", keep_default_na=False, skipinitialspace=True)
         qis = ["age", "sex", "race", "native-country", "marital-status"]
@@ -55,15 +59,26 @@ def csv_case(name: str) -> dict:
         qis = ["age", "gender", "race", "payer_code"]
         secrets = ["readmitted", "num_medications"]
     categorical = [c for c in real.columns if not pd.api.types.is_numeric_dtype(real[c])]
+    if synthetic == "disjoint":
+        # Real rows of the same population that neither training nor control holds: a "synthetic" table
+        # that never saw a training row, so every risk is 0 by construction.
+        order = np.random.default_rng(1).permutation(len(real))
+        fresh, real = real.iloc[order[:len(real) * 2 // 5]], real.iloc[order[len(real) * 2 // 5:]]
+        return {"real": real, "fresh": fresh, "qis": qis, "secrets": secrets, "categorical": categorical}
     return {"real": real, "fresh": None, "qis": qis, "secrets": secrets, "categorical": categorical}
 
 
 CASES = {
     "patient-10k-fresh": lambda: patient_case(10_000, "fresh"),
     "patient-10k-copula": lambda: patient_case(10_000, "copula"),
+    # Every column is a quasi-identifier, so singling out may use annual_cost's unique values.
+    "patient-10k-fresh-allqi": lambda: patient_case(10_000, "fresh", qis=PATIENT_COLUMNS),
+    "patient-10k-mst": lambda: patient_case(10_000, "mst"),
     "patient-50k-copula": lambda: patient_case(50_000, "copula"),
     "adult-copula": lambda: csv_case("adult"),
     "diabetes-copula": lambda: csv_case("diabetes"),
+    "adult-disjoint": lambda: csv_case("adult", "disjoint"),
+    "diabetes-disjoint": lambda: csv_case("diabetes", "disjoint"),
 }
 
 
@@ -78,7 +93,10 @@ def write_inputs(case: dict, folder: Path, n_attacks: int) -> Path:
     training, control = real[~is_control], real[is_control]
     synthetic = case["fresh"]
     if synthetic is None:
-        model = SyntheticGenerator(method="gaussian_copula", random_state=0, holdout=0)
+        method = case.get("method", "copula")
+        model = (SyntheticGenerator(method="mst", privacy={"differential_privacy": {"epsilon": 1.0}},
+                                    random_state=0, holdout=0)
+                 if method == "mst" else SyntheticGenerator(method="gaussian_copula", random_state=0, holdout=0))
         synthetic = model.fit(training, case["categorical"]).generate(n_samples=len(training))
     spec = {"quasi_identifiers": case["qis"], "secrets": case["secrets"], "categorical": case["categorical"],
             "n_attacks": n_attacks}

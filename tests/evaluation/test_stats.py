@@ -144,3 +144,15 @@ def test_advantage_clipped():
     assert advantage(0.4) == 0.0
     assert advantage(0.75) == pytest.approx(0.5)
     assert advantage(math.nan) == 1.0
+
+
+def test_paired_excess_risk_design_effect_scales_the_interval():
+    rng = np.random.default_rng(5)
+    expected = rng.uniform(0.1, 0.5, size=2000)
+    success = rng.random(2000) < expected + 0.2 * (1 - expected)
+
+    risk, low, high = paired_excess_risk(success, expected)
+    risk_4, low_4, high_4 = paired_excess_risk(success, expected, design_effect=4.0)
+
+    assert risk_4 == risk
+    assert 1.8 < (high_4 - low_4) / (high - low) < 2.2

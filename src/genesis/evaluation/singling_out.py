@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,7 @@ from scipy import stats
 
 from genesis.evaluation.audit_inputs import AuditInputs
 from genesis.evaluation.sampling import Groups
+from genesis.evaluation.singling_out_null import design_effects, row_keys
 from genesis.evaluation.stats import MetricResult, excess_risk, paired_excess_risk, wilson_interval
 
 MAX_EXACT_VALUES = 200
@@ -66,20 +68,21 @@ def singling_out_metrics(inputs: AuditInputs, groups: Groups, n_attacks: int, rn
     pools = {kind: _synthetic_pools(codes["synthetic"], _column_sets(len(columns), sizes, rng))
              for kind, sizes in (("univariate", [1]), ("multivariate", list(range(2, len(columns) + 1))))}
     limit = _match_limit([pool for kind_pools in pools.values() for pool in kind_pools], 2 * n_attacks)
-    counts, kinds = [], []
-    for kind, kind_pools in pools.items():
-        found = _predicate_counts(kind_pools, limit, codes["training"], holdout, n_attacks, rng)
-        counts.append(found)
-        kinds.extend([kind] * len(found))
-    counts_all = np.concatenate(counts) if counts else np.empty((0, 2), dtype=np.int64)
-    kinds_all = np.array(kinds)
+    predicates = [_predicates(kind_pools, limit, codes["training"], holdout, n_attacks, rng)
+                  for kind_pools in pools.values()]
+    counts_all = np.concatenate([found.counts for found in predicates])
+    kinds_all = np.concatenate([np.full(len(found.counts), kind) for kind, found in zip(pools, predicates,
+                                                                                       strict=True)])
 
     all_sets = _column_sets(len(columns), list(range(1, len(columns) + 1)), rng)
     baseline = _random_predicate_success(codes["synthetic"], codes["training"], all_sets, n_attacks, rng)
     n_training, n_holdout = len(codes["training"]), 0 if holdout is None else len(holdout)
-    per_kind = {kind: _risk(counts_all[kinds_all == kind], n_training, n_holdout, baseline)
+    subsets = {"all": np.ones(len(kinds_all), dtype=bool), **{kind: kinds_all == kind for kind in KINDS}}
+    effects = _design_effects(predicates, codes, holdout, subsets, rng)
+    per_kind = {kind: _risk(counts_all[subsets[kind]], n_training, n_holdout, baseline, effects[kind])
                 for kind in KINDS}
-    risk, attack, control, low, high, unclipped = _risk(counts_all, n_training, n_holdout, baseline)
+    risk, attack, control, low, high, unclipped = _risk(counts_all, n_training, n_holdout, baseline,
+                                                        effects["all"])
     n = len(counts_all)
     return {"singling_out": MetricResult(
         name="singling_out", value=risk, ci_low=low, ci_high=high, n=n, baseline=baseline,
@@ -90,16 +93,17 @@ def singling_out_metrics(inputs: AuditInputs, groups: Groups, n_attacks: int, rn
                  "proxy_reference": None if groups.holdout_used else "naive baseline",
                  "attack_rate": attack, "attack_ci": list(wilson_interval(attack * n, n)),
                  "control_rate": control, "baseline_rate": baseline, "unclipped": unclipped,
+                 "design_effect": effects["all"],
                  "kinds": {kind: {"value": value[0], "ci": [value[3], value[4]], "attack_rate": value[1],
                                   "control_rate": value[2], "n": int((kinds_all == kind).sum()),
-                                  "unclipped": value[5]}
+                                  "unclipped": value[5], "design_effect": effects[kind]}
                            for kind, value in per_kind.items()}},
     )}
 
 
-def _risk(counts: np.ndarray, n_training: int, n_holdout: int, baseline: float
+def _risk(counts: np.ndarray, n_training: int, n_holdout: int, baseline: float, design_effect: float
           ) -> tuple[float, float, float, float, float, list[float]]:
-    """Return (risk, attack rate, control rate, low, high, unclipped) for predicates with (training, holdout) counts.
+    """Return (risk, attack rate, control rate, low, high, unclipped) for predicates' (training, holdout) counts.
 
     `unclipped` is [risk, low, high] before clipping to [0, 1], for comparisons.
     """
@@ -109,10 +113,25 @@ def _risk(counts: np.ndarray, n_training: int, n_holdout: int, baseline: float
     if n_holdout == 0:
         risk, low, high = excess_risk(attack, n, baseline, n)
         return risk, attack, baseline, low, high, list(excess_risk(attack, n, baseline, n, clip=False))
+
     expected = stats.hypergeom.pmf(1, n_training + n_holdout, n_training, counts.sum(axis=1)) if n else success
-    risk, low, high = paired_excess_risk(success, expected)
-    unclipped = list(paired_excess_risk(success, expected, clip=False))
+    risk, low, high = paired_excess_risk(success, expected, design_effect=design_effect)
+    unclipped = list(paired_excess_risk(success, expected, design_effect=design_effect, clip=False))
     return risk, attack, float(expected.mean()) if n else 0.0, low, high, unclipped
+
+
+def _design_effects(predicates: list[Predicates], codes: dict[str, np.ndarray], holdout: np.ndarray | None,
+                    subsets: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, float]:
+    """Return the design effect per subset of predicates; 1 without a holdout (no control to redraw)."""
+    if holdout is None or not any(len(found.counts) for found in predicates):
+        return dict.fromkeys(subsets, 1.0)
+    column_sets = [columns for found in predicates for columns in found.column_sets]
+    offsets = np.cumsum([0] + [len(found.column_sets) for found in predicates])
+    set_ids = np.concatenate([found.set_ids + offset for found, offset in zip(predicates, offsets, strict=False)])
+    keys = np.concatenate([found.keys for found in predicates])
+    real = np.concatenate([codes["training"], holdout])
+    effects = design_effects(column_sets, set_ids, keys, real, len(codes["training"]), list(subsets.values()), rng)
+    return dict(zip(subsets, effects, strict=True))
 
 
 def _synthetic_pools(synthetic: np.ndarray, column_sets: list[tuple[int, ...]]
@@ -136,24 +155,43 @@ def _match_limit(pools: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], re
     return limit
 
 
-def _predicate_counts(pools: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], limit: int,
-                      training: np.ndarray, holdout: np.ndarray | None, requested: int, rng: np.random.Generator
-                      ) -> np.ndarray:
-    """Return (training matches, holdout matches) of up to `requested` predicates drawn uniformly from the pools.
+@dataclass(frozen=True)
+class Predicates:
+    """Predicates drawn from one kind's pools: column sets, and per predicate its set, value key and counts.
+
+    Predicate i reads `column_sets[set_ids[i]]`, holds the values whose key
+    is `keys[i]`, and matches `counts[i]` = (training rows, holdout rows).
+    """
+
+    column_sets: list[tuple[int, ...]]
+    set_ids: np.ndarray
+    keys: np.ndarray
+    counts: np.ndarray
+
+
+def _predicates(pools: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], limit: int, training: np.ndarray,
+                holdout: np.ndarray | None, requested: int, rng: np.random.Generator) -> Predicates:
+    """Return up to `requested` predicates drawn uniformly from the pools, with their real match counts.
 
     A predicate is a column set with the values of one synthetic row that at
     most `limit` synthetic rows share.
     """
-    found = []
-    for columns, keys, counts in pools:
-        chosen = keys[counts <= limit]
+    found, set_ids, keys = [], [], []
+    for set_id, (columns, pool_keys, counts) in enumerate(pools):
+        chosen = pool_keys[counts <= limit]
         in_training = _count_in(chosen, training[:, list(columns)])
         in_holdout = np.zeros_like(in_training) if holdout is None else _count_in(chosen, holdout[:, list(columns)])
         found.append(np.column_stack([in_training, in_holdout]))
+        set_ids.append(np.full(len(chosen), set_id))
+        keys.append(chosen)
     candidates = np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
+    set_id_all = np.concatenate(set_ids) if set_ids else np.empty(0, dtype=np.int64)
+    key_all = np.concatenate(keys) if keys else np.empty(0, dtype=np.uint64)
+
     if len(candidates) > requested:
-        candidates = candidates[rng.choice(len(candidates), requested, replace=False)]
-    return candidates
+        picked = rng.choice(len(candidates), requested, replace=False)
+        candidates, set_id_all, key_all = candidates[picked], set_id_all[picked], key_all[picked]
+    return Predicates([columns for columns, _, _ in pools], set_id_all, key_all, candidates)
 
 
 def _count_in(keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -209,17 +247,11 @@ def _random_predicate_success(synthetic: np.ndarray, training: np.ndarray, colum
         columns = list(column_sets[index])
         n = int((chosen == index).sum())
         values = np.column_stack([synthetic[rng.integers(len(synthetic), size=n), column] for column in columns])
-        matches = _count_in(_combine(values), training[:, columns])
+        matches = _count_in(row_keys(values), training[:, columns])
         successes += int((matches == 1).sum())
     return successes / n_attacks
 
 
 def _key_counts(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return the sorted distinct row keys of `codes` and how often each occurs."""
-    return np.unique(_combine(codes), return_counts=True)
-
-
-def _combine(codes: np.ndarray) -> np.ndarray:
-    """Return one int64-sized hash key per row of codes (collisions are negligible at 64 bits)."""
-    frame = pd.DataFrame(codes)
-    return pd.util.hash_pandas_object(frame, index=False).to_numpy().astype(np.uint64)
+    return np.unique(row_keys(codes), return_counts=True)

@@ -131,8 +131,8 @@ def excess_risk(attack: float, n_attack: int, control: float, n_control: int, *,
     return _clip(risk), _clip(risk - Z * sigma), _clip(risk + Z * sigma)
 
 
-def paired_excess_risk(success: np.ndarray, expected: np.ndarray, *, clip: bool = True
-                       ) -> tuple[float, float, float]:
+def paired_excess_risk(success: np.ndarray, expected: np.ndarray, *, design_effect: float = 1.0,
+                       clip: bool = True) -> tuple[float, float, float]:
     """Return (risk, low, high) of (attack - control) / (1 - control) when each trial has its own control.
 
     `success` holds each trial's outcome (0 or 1) and `expected` the chance
@@ -156,6 +156,11 @@ def paired_excess_risk(success: np.ndarray, expected: np.ndarray, *, clip: bool 
     separate control sample adds its own error, which is why it is also
     narrower than `excess_risk` at the same number of trials.
 
+    Trials that share information (e.g. predicates matching the same real
+    rows) vary together; `design_effect` (Kish, "Survey Sampling", 1965) is
+    the ratio of the success count's true variance to the Poisson-binomial
+    one, and multiplies that variance.
+
     The divisor is at least `MIN_UNKNOWN_SHARE`, as in `excess_risk`: below
     it, r (1 - control) / 0.1 is reported, with the interval mapped the same
     way. `clip=False` returns the values before they are clipped to [0, 1],
@@ -172,7 +177,7 @@ def paired_excess_risk(success: np.ndarray, expected: np.ndarray, *, clip: bool 
         return 0.0, 0.0, 1.0  # every trial was certain to succeed: nothing is learned about a leak.
 
     risk = excess / unknown
-    low, high = _score_interval(excess, expected)
+    low, high = _score_interval(excess, expected, Z * math.sqrt(max(design_effect, 1.0)))
     scale = unknown / n / max(unknown / n, MIN_UNKNOWN_SHARE)
     if not clip:
         return risk * scale, low * scale, high * scale
