@@ -12,7 +12,7 @@ import numpy as np
 from genesis.evaluation.audit_inputs import AuditInputs
 from genesis.evaluation.distance import MISSING_NUMBER, EncodedRows, nearest
 from genesis.evaluation.sampling import Groups, subsample
-from genesis.evaluation.stats import Z, MetricResult, advantage, auc_with_bootstrap, wilson_interval
+from genesis.evaluation.stats import MetricResult, Z, advantage, auc_with_bootstrap, wilson_interval
 
 DCR_METHOD = ("share of synthetic rows whose nearest real row is a training row rather than a holdout row "
               "(ties split by count), as excess over the share expected from the two tables' sizes")
@@ -81,7 +81,8 @@ def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, r
     """
     members = groups.target_rows(inputs)
     if groups.holdout_used:
-        synthetic_reference = inputs.encoded_synthetic.take(subsample(len(inputs.synthetic), max_reference, rng))
+        reference_rows = subsample(len(inputs.synthetic), max_reference, rng)
+        synthetic_reference = inputs.encoded_synthetic.take(reference_rows)
         member_distance = nearest(members, synthetic_reference, rng).distance
         other_distance = nearest(groups.control_rows(inputs), synthetic_reference, rng).distance
     else:
@@ -97,8 +98,9 @@ def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, r
 
     auc, low, high = auc_with_bootstrap(-member_distance, -other_distance, rng)
     return MetricResult(
-        name="membership", value=advantage(auc), ci_low=advantage(low), ci_high=advantage(high), n=2 * groups.n,
-        baseline=0.5, method=MEMBERSHIP_METHOD, holdout_used=groups.holdout_used, proxy=not groups.holdout_used,
+        name="membership", value=advantage(auc), ci_low=advantage(low), ci_high=advantage(high),
+        n=2 * groups.n, baseline=0.5, method=MEMBERSHIP_METHOD, holdout_used=groups.holdout_used,
+        proxy=not groups.holdout_used,
         details={"auc": auc, "auc_ci": [low, high], "members": groups.n, "non_members": groups.n,
                  "synthetic_reference_rows": len(synthetic_reference)},
     )
@@ -237,7 +239,8 @@ def _excess_share_metric(name: str, shares: np.ndarray, expected: float, n: int,
                          holdout_used: bool) -> MetricResult:
     """Return risk = max(0, (share - expected) / (1 - expected)) with the Wilson interval of the share."""
     if n == 0:
-        return MetricResult(name=name, value=0.0, ci_low=0.0, ci_high=0.0, n=0, baseline=expected, method=method,
+        return MetricResult(name=name, value=0.0, ci_low=0.0, ci_high=0.0, n=0, baseline=expected,
+                            method=method,
                             holdout_used=holdout_used, proxy=not holdout_used)
     share = float(np.mean(shares))
     low, high = wilson_interval(share * n, n)
@@ -251,7 +254,8 @@ def _excess_share_metric(name: str, shares: np.ndarray, expected: float, n: int,
 
 def _with_score(risk: MetricResult, details: dict) -> MetricResult:
     """Return the DCR metric as a score, 1 minus the risk, so 1.0 means no closeness to training."""
-    return MetricResult(name=risk.name, value=1 - risk.value, ci_low=1 - risk.ci_high, ci_high=1 - risk.ci_low,
+    return MetricResult(name=risk.name, value=1 - risk.value, ci_low=1 - risk.ci_high,
+                        ci_high=1 - risk.ci_low,
                         n=risk.n, baseline=risk.baseline, method=risk.method, holdout_used=risk.holdout_used,
                         proxy=risk.proxy, details={**details, "risk": risk.value, "risk_ci": [risk.ci_low,
                                                                                                  risk.ci_high]})
@@ -260,4 +264,5 @@ def _with_score(risk: MetricResult, details: dict) -> MetricResult:
 def _row_keys(rows: EncodedRows) -> np.ndarray:
     """Return one hashable key per row, equal for rows equal on every column."""
     combined = np.concatenate([rows.numeric.view(np.int32), rows.categorical], axis=1)
-    return np.ascontiguousarray(combined).view(np.dtype((np.void, combined.dtype.itemsize * combined.shape[1])))[:, 0]
+    row_type = np.dtype((np.void, combined.dtype.itemsize * combined.shape[1]))
+    return np.ascontiguousarray(combined).view(row_type)[:, 0]

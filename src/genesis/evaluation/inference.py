@@ -22,13 +22,13 @@ from genesis.evaluation.sampling import Groups, subsample
 from genesis.evaluation.stats import MetricResult, excess_risk, wilson_interval
 
 DEFAULT_TOLERANCE = 0.05
-"""Relative tolerance within which a guessed number counts as the secret: |guess - secret| <= 0.05 |secret|."""
+"""Relative tolerance for a guessed number to count as the secret: |guess - secret| <= 0.05 |secret|."""
 
 INFERENCE_METHOD = ("nearest synthetic row on the known columns gives the guess; numbers count within a "
                     "relative tolerance; risk = (target success - control success) / (1 - control success)")
-LINKABILITY_METHOD = ("two halves of each row are matched to their nearest synthetic rows; a link succeeds when "
-                      "the row one half reaches is also among the nearest (ties included) of the other half; "
-                      "risk = (target - control) / (1 - control)")
+LINKABILITY_METHOD = ("two halves of each row are matched to their nearest synthetic rows; a link succeeds "
+                      "when the row one half reaches is also among the nearest (ties included) of the other "
+                      "half; risk = (target - control) / (1 - control)")
 
 
 def inference_metrics(inputs: AuditInputs, groups: Groups, secrets: Sequence[Any], max_reference: int,

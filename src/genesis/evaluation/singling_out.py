@@ -44,14 +44,16 @@ MAX_EXACT_VALUES = 200
 N_BINS = 200
 MAX_COLUMN_SETS = 64
 MIN_PREDICATES = 200
-"""Minimum number of predicates before the synthetic match limit is raised (about +-0.07 on a rate near 0.3)."""
+"""Predicates wanted before the synthetic match limit is raised (about +-0.07 on a rate near 0.3)."""
 MAX_MATCH_LIMIT = 50
 KINDS = {"univariate": "one column", "multivariate": "two or more columns"}
-METHOD = ("predicates that match one synthetic row (or the fewest, up to 50); success when one matches exactly one training row; "
-          "control = the same event's probability had the training rows been drawn at random from the training "
-          "and holdout rows (hypergeometric); risk = (attack - control) / (1 - control)")
-PROXY_METHOD = ("predicates that match one synthetic row (or the fewest, up to 50); success when one matches exactly one training row; "
-                "no holdout, so compared with predicates of independently drawn values (naive baseline)")
+METHOD = ("predicates that match one synthetic row (or the fewest, up to 50); success when one matches "
+          "exactly one training row; control = the same event's probability had the training rows been drawn "
+          "at random from the training and holdout rows (hypergeometric); risk = (attack - control) / "
+          "(1 - control)")
+PROXY_METHOD = ("predicates that match one synthetic row (or the fewest, up to 50); success when one matches "
+                "exactly one training row; no holdout, so compared with predicates of independently drawn "
+                "values (naive baseline)")
 
 
 def singling_out_metrics(inputs: AuditInputs, groups: Groups, n_attacks: int, rng: np.random.Generator
@@ -103,9 +105,11 @@ def singling_out_metrics(inputs: AuditInputs, groups: Groups, n_attacks: int, rn
 
 def _risk(counts: np.ndarray, n_training: int, n_holdout: int, baseline: float, design_effect: float
           ) -> tuple[float, float, float, float, float, list[float]]:
-    """Return (risk, attack rate, control rate, low, high, unclipped) for predicates' (training, holdout) counts.
+    """Return (risk, attack rate, control rate, low, high, unclipped) from predicates' real match counts.
 
-    `unclipped` is [risk, low, high] before clipping to [0, 1], for comparisons.
+    `counts` holds (training matches, holdout matches) per predicate.
+    `unclipped` is [risk, low, high] before clipping to [0, 1], for
+    comparisons.
     """
     n = len(counts)
     success = (counts[:, 0] == 1).astype(float) if n else np.empty(0)
@@ -114,7 +118,8 @@ def _risk(counts: np.ndarray, n_training: int, n_holdout: int, baseline: float, 
         risk, low, high = excess_risk(attack, n, baseline, n)
         return risk, attack, baseline, low, high, list(excess_risk(attack, n, baseline, n, clip=False))
 
-    expected = stats.hypergeom.pmf(1, n_training + n_holdout, n_training, counts.sum(axis=1)) if n else success
+    n_real = n_training + n_holdout
+    expected = stats.hypergeom.pmf(1, n_real, n_training, counts.sum(axis=1)) if n else success
     risk, low, high = paired_excess_risk(success, expected, design_effect=design_effect)
     unclipped = list(paired_excess_risk(success, expected, design_effect=design_effect, clip=False))
     return risk, attack, float(expected.mean()) if n else 0.0, low, high, unclipped
@@ -127,16 +132,18 @@ def _design_effects(predicates: list[Predicates], codes: dict[str, np.ndarray], 
         return dict.fromkeys(subsets, 1.0)
     column_sets = [columns for found in predicates for columns in found.column_sets]
     offsets = np.cumsum([0] + [len(found.column_sets) for found in predicates])
-    set_ids = np.concatenate([found.set_ids + offset for found, offset in zip(predicates, offsets, strict=False)])
+    set_ids = np.concatenate([found.set_ids + offset
+                              for found, offset in zip(predicates, offsets, strict=False)])
     keys = np.concatenate([found.keys for found in predicates])
     real = np.concatenate([codes["training"], holdout])
-    effects = design_effects(column_sets, set_ids, keys, real, len(codes["training"]), list(subsets.values()), rng)
+    effects = design_effects(column_sets, set_ids, keys, real, len(codes["training"]), list(subsets.values()),
+                             rng)
     return dict(zip(subsets, effects, strict=True))
 
 
 def _synthetic_pools(synthetic: np.ndarray, column_sets: list[tuple[int, ...]]
                      ) -> list[tuple[tuple[int, ...], np.ndarray, np.ndarray]]:
-    """Return per column set its distinct synthetic value combinations and how many synthetic rows hold each."""
+    """Return per column set its distinct synthetic value combinations and the synthetic rows holding each."""
     return [(columns, *_key_counts(synthetic[:, list(columns)])) for columns in column_sets]
 
 
@@ -180,7 +187,8 @@ def _predicates(pools: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], lim
     for set_id, (columns, pool_keys, counts) in enumerate(pools):
         chosen = pool_keys[counts <= limit]
         in_training = _count_in(chosen, training[:, list(columns)])
-        in_holdout = np.zeros_like(in_training) if holdout is None else _count_in(chosen, holdout[:, list(columns)])
+        in_holdout = (np.zeros_like(in_training) if holdout is None
+                      else _count_in(chosen, holdout[:, list(columns)]))
         found.append(np.column_stack([in_training, in_holdout]))
         set_ids.append(np.full(len(chosen), set_id))
         keys.append(chosen)
@@ -204,7 +212,7 @@ def _count_in(keys: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _predicate_codes(inputs: AuditInputs, columns: Sequence[Any]) -> dict[str, np.ndarray]:
-    """Return int64 codes per table (rows x columns): category codes, or quantile bins for continuous numbers."""
+    """Return int64 codes per table (rows x columns): category codes or quantile bins of continuous values."""
     tables = {"synthetic": inputs.synthetic, "training": inputs.training}
     if inputs.holdout is not None:
         tables["holdout"] = inputs.holdout
@@ -215,7 +223,8 @@ def _predicate_codes(inputs: AuditInputs, columns: Sequence[Any]) -> dict[str, n
         many = numeric and values["synthetic"].nunique() > MAX_EXACT_VALUES
         if many:
             numbers = pd.to_numeric(values["synthetic"], errors="coerce").dropna().to_numpy(dtype=float)
-            edges = np.unique(np.quantile(numbers, np.linspace(0, 1, N_BINS + 1)[1:-1])) if numbers.size else []
+            quantiles = np.linspace(0, 1, N_BINS + 1)[1:-1]
+            edges = np.unique(np.quantile(numbers, quantiles)) if numbers.size else []
             for name, series in values.items():
                 numbers = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
                 codes[name][:, position] = np.where(np.isnan(numbers), -1, np.searchsorted(edges, numbers))
@@ -230,7 +239,8 @@ def _predicate_codes(inputs: AuditInputs, columns: Sequence[Any]) -> dict[str, n
 
 
 def _column_sets(n_columns: int, sizes: Sequence[int], rng: np.random.Generator) -> list[tuple[int, ...]]:
-    sets = [combo for size in sizes if size <= n_columns for combo in itertools.combinations(range(n_columns), size)]
+    sets = [combo for size in sizes if size <= n_columns
+            for combo in itertools.combinations(range(n_columns), size)]
     if len(sets) > MAX_COLUMN_SETS:
         sets = [sets[i] for i in rng.choice(len(sets), MAX_COLUMN_SETS, replace=False)]
     return sets
@@ -238,7 +248,7 @@ def _column_sets(n_columns: int, sizes: Sequence[int], rng: np.random.Generator)
 
 def _random_predicate_success(synthetic: np.ndarray, training: np.ndarray, column_sets: list[tuple[int, ...]],
                               n_attacks: int, rng: np.random.Generator) -> float:
-    """Return how often predicates of independently drawn synthetic values match one training row (naive attack)."""
+    """Return how often predicates of independently drawn synthetic values isolate a training row (naive)."""
     if not column_sets or len(synthetic) == 0:
         return 0.0
     chosen = rng.integers(len(column_sets), size=n_attacks)
@@ -246,7 +256,8 @@ def _random_predicate_success(synthetic: np.ndarray, training: np.ndarray, colum
     for index in np.unique(chosen):
         columns = list(column_sets[index])
         n = int((chosen == index).sum())
-        values = np.column_stack([synthetic[rng.integers(len(synthetic), size=n), column] for column in columns])
+        values = np.column_stack([synthetic[rng.integers(len(synthetic), size=n), column]
+                                  for column in columns])
         matches = _count_in(row_keys(values), training[:, columns])
         successes += int((matches == 1).sum())
     return successes / n_attacks
