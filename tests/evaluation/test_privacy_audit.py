@@ -7,7 +7,7 @@ import pytest
 
 from genesis import SyntheticGenerator, run_privacy_audit
 from genesis.datasets import patient_table
-from genesis.errors import ConfigError
+from genesis.errors import ConfigError, InvalidDataError
 from genesis.evaluation.audit_inputs import remove_rows
 from genesis.evaluation.privacy_report import DEFAULT_THRESHOLDS, judge
 from genesis.evaluation.stats import MetricResult
@@ -289,3 +289,88 @@ def test_scores_are_floats_in_unit_interval(real, record):
         assert isinstance(value, float)
         assert 0.0 <= value <= 1.0
     assert np.isfinite([m.value for m in report.metrics.values()]).all()
+
+
+def test_synthetic_copying_holdout_rows_cannot_pass(real, record):
+    # The whole real table as "synthetic": holdout rows appear in it, which a model that never saw them
+    # cannot produce; every holdout-calibrated risk then looks like a fresh draw's.
+    leaked = released(real.sample(frac=1, random_state=4).reset_index(drop=True), record)
+
+    report = audit(real, leaked)
+
+    assert report.metrics["exact_copies"].details["holdout_copied"] is True
+    assert report.verdict != "pass"
+    assert any("equal a holdout row" in warning for warning in report.warnings)
+
+
+def test_fresh_draw_does_not_copy_holdout_rows(real, record):
+    fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+
+    details = audit(real, fresh).metrics["exact_copies"].details
+
+    assert details["holdout_copied"] is False
+    assert details["share_copying_holdout"] < 0.01
+
+
+def test_columns_missing_from_one_table_are_named(real, record):
+    fresh = patient_table(10_000, random_state=7).drop(columns=["patient_id", "blood_pressure_systolic"])
+
+    report = audit(real, released(fresh, record))
+
+    assert any("['blood_pressure_systolic'] of real_data" in warning for warning in report.warnings)
+
+
+def test_numbers_against_text_are_named(real):
+    holdout = real.iloc[8000:]
+    fresh = patient_table(2000, random_state=7).drop(columns="patient_id")
+    fresh["age"] = (fresh["age"] // 5 * 5).astype(str) + "-" + (fresh["age"] // 5 * 5 + 4).astype(str)
+
+    report = audit(real.iloc[:8000], fresh, holdout_data=holdout)
+
+    assert any("['age'] are numbers in one table and text in the other" in warning
+               for warning in report.warnings)
+
+
+def test_real_identifiers_in_a_table_without_record_are_counted(real):
+    with_ids = patient_table(10_000, random_state=42)
+    fresh = patient_table(2000, random_state=7)
+    fresh["patient_id"] = with_ids["patient_id"].sample(2000, random_state=0).to_numpy()
+
+    report = audit(with_ids.iloc[:8000], fresh, holdout_data=with_ids.iloc[8000:])
+
+    assert any("2000 of 2000 synthetic values in identifier column 'patient_id'" in warning
+               for warning in report.warnings)
+
+
+def test_empty_sensitive_columns_raise(real):
+    with pytest.raises(ConfigError, match="sensitive_columns"):
+        audit(real.iloc[:8000], real.iloc[:100], holdout_data=real.iloc[8000:], sensitive_columns=[])
+
+
+def test_duplicate_column_names_raise(real):
+    doubled = pd.concat([real.iloc[:100], real.iloc[:100, :1]], axis=1)
+
+    with pytest.raises(InvalidDataError, match="more than one column named \\['age'\\]"):
+        audit(real, doubled)
+
+
+def test_undecided_metric_is_explained(real, record):
+    fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+
+    report = audit(real, fresh, n_attacks=60)
+
+    assert report.verdict == "inconclusive"
+    undecided = [warning for warning in report.warnings if warning.startswith("Undecided:")]
+    assert undecided
+    assert "raise n_attacks" in undecided[0]
+    assert "undecided" in str(report)
+
+
+def test_singling_out_kind_without_predicates_has_no_value(real, record):
+    copula = released(record[0].generate(n_samples=8000), record)
+
+    kinds = audit(real, copula).metrics["singling_out"].details["kinds"]
+
+    empty = [kind for kind, summary in kinds.items() if summary["n"] == 0]
+    assert all(kinds[kind]["value"] is None and kinds[kind]["ci"] is None for kind in empty)
+    assert all(summary["value"] is not None for summary in kinds.values() if summary["n"] > 0)

@@ -76,6 +76,7 @@ def prepare_inputs(real: Any, synthetic: Any, *, sensitive_columns: Iterable[Any
     holdout, holdout_source = _find_holdout(synthetic, holdout, notes)
     training = remove_rows(real, holdout) if holdout is not None else real
     columns = _compared_columns(real, synthetic, holdout, record, notes)
+    _note_kind_mismatches(real, synthetic, columns, notes)
     quasi = _quasi_identifiers(quasi_identifiers, record, columns, notes)
     sensitive = _sensitive_columns(sensitive_columns, quasi, columns, notes)
     k = _recorded_k(k, record, notes)
@@ -137,7 +138,8 @@ def _find_holdout(synthetic: pd.DataFrame, holdout: Any, notes: list[str]) -> tu
     if found is not None:
         return found, "release record"
     entry = (release.record_of(synthetic) or {}).get("holdout")
-    reason = ("the fit's holdout is no longer in memory (a loaded model or another process)"
+    reason = ("the fit's holdout is no longer in memory (the model was loaded from a file or fitted "
+              "again, or the table comes from another process)"
               if entry else "no holdout was reserved or passed")
     notes.append(f"No holdout: {reason}. Risks that need rows the model never saw are labelled proxies, and "
                  "the verdict is at best 'inconclusive'. Pass real rows kept out of training as "
@@ -153,6 +155,7 @@ def _compared_columns(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.D
             identifiers.add(column["name"])
     shared = [name for name in synthetic.columns if name in real.columns
               and (holdout is None or name in holdout.columns)]
+    _note_unshared(real, synthetic, holdout, shared, notes)
     columns = [name for name in shared if name not in identifiers]
     if record is None:
         id_like = [name for name in columns if _looks_like_identifier(real[name])]
@@ -160,12 +163,59 @@ def _compared_columns(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.D
             notes.append(f"Columns {id_like} have a distinct text value in every real row and are left out "
                          "of the comparison as identifiers.")
         columns = [name for name in columns if name not in id_like]
+        # With a release record, genesis made the identifier columns itself, as surrogates.
+        _note_real_identifiers([real] if holdout is None else [real, holdout], synthetic, id_like, notes)
     if not columns:
         raise InvalidDataError(
             "The real and synthetic tables share no comparable column. "
             "Pass tables with the same column names."
         )
     return columns
+
+
+def _note_unshared(real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None,
+                   shared: Sequence[Any], notes: list[str]) -> None:
+    """Add a note naming the columns that only some of the tables contain, since they are left out."""
+    tables = {"real_data": real, "synthetic_data": synthetic}
+    if holdout is not None:
+        tables["holdout_data"] = holdout
+    for what, frame in tables.items():
+        extra = [name for name in frame.columns if name not in shared]
+        if extra:
+            notes.append(f"Columns {[str(name) for name in extra]} of {what} are missing from another table "
+                         "and are left out of the comparison. Pass tables with the same columns to compare "
+                         "them.")
+
+
+def _note_real_identifiers(real: Sequence[pd.DataFrame], synthetic: pd.DataFrame, identifiers: Sequence[Any],
+                           notes: list[str]) -> None:
+    """Add a note counting synthetic values of identifier columns that equal a real value of that column.
+
+    Identifier columns are left out of the distances, so a table without a
+    release record that carries real IDs or names over would otherwise go
+    unnoticed. Counters (1, 2, 3 ...) made as surrogates can equal real
+    counters by chance; the note mentions that case.
+    """
+    for name in identifiers:
+        real_values = {value for frame in real for value in frame[name].dropna().astype(str)}
+        found = int(synthetic[name].dropna().astype(str).isin(real_values).sum())
+        if found:
+            notes.append(f"{found} of {len(synthetic)} synthetic values in identifier column {name!r} equal "
+                         "a real value of that column. Real identifiers must not be released; if the column "
+                         "holds surrogates such as counters that equal real ones by chance, replace them "
+                         "with a format the real table does not use.")
+
+
+def _note_kind_mismatches(real: pd.DataFrame, synthetic: pd.DataFrame, columns: Sequence[Any],
+                          notes: list[str]) -> None:
+    """Add a note naming columns numeric in one table and text in the other (e.g. bands read from a CSV)."""
+    numeric = pd.api.types.is_numeric_dtype
+    mismatched = [str(name) for name in columns if numeric(real[name]) != numeric(synthetic[name])]
+    if mismatched:
+        notes.append(f"Columns {mismatched} are numbers in one table and text in the other (for example "
+                     "generalized bands such as '65-69'), so they are compared as categories and rarely "
+                     "match. If the synthetic table was generalized, audit it with its release record, or "
+                     "write the real columns at the same generalization first.")
 
 
 def _quasi_identifiers(argument: Iterable[Any] | None, record: Mapping[str, Any] | None,
@@ -198,7 +248,12 @@ def _recorded_quasi_identifiers(record: Mapping[str, Any] | None) -> tuple[Any, 
 def _sensitive_columns(argument: Iterable[Any] | None, quasi: Sequence[Any], columns: Sequence[Any],
                        notes: list[str]) -> tuple[Any, ...]:
     if argument is not None:
-        return _column_list(argument, "sensitive_columns", columns)
+        chosen = _column_list(argument, "sensitive_columns", columns)
+        if not chosen:
+            raise ConfigError(invalid_value("sensitive_columns", [], "at least one column is needed",
+                                            "Name the secrets, or pass None to treat every column that is "
+                                            "not a quasi-identifier as one."))
+        return chosen
     chosen = tuple(name for name in columns if name not in quasi)
     if not chosen:
         chosen = tuple(columns)
@@ -248,3 +303,7 @@ def _check_frame(frame: Any, what: str) -> None:
                                         "Load the table with pandas first."))
     if len(frame) == 0:
         raise InvalidDataError(f"{what} has no rows, so there is nothing to audit. Pass a table with rows.")
+    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
+    if duplicated:
+        raise InvalidDataError(f"{what} has more than one column named {[str(n) for n in duplicated]}. "
+                               "Rename or drop the repeated columns.")

@@ -28,6 +28,10 @@ def closeness_metrics(inputs: AuditInputs, groups: Groups, n_queries: int, max_r
                       rng: np.random.Generator) -> tuple[MetricResult, MetricResult, int]:
     """Return the DCR metric, the exact-copy metric and the count of synthetic rows copying a training row.
 
+    The exact-copy metric's details also report whether synthetic rows copy
+    holdout rows more often than real rows repeat each other
+    (`holdout_copied`, see `_holdout_copies`).
+
     Each synthetic query's nearest row is searched in the training rows and
     in the holdout. Under the null hypothesis (synthetic rows are as new to
     the training rows as to the holdout), the nearest of all these real rows
@@ -64,7 +68,33 @@ def closeness_metrics(inputs: AuditInputs, groups: Groups, n_queries: int, max_r
     dcr = _with_score(dcr, dcr_details)
 
     copy_metric = _copy_metric(to_training, to_unseen, closer, expected, groups.holdout_used)
+    if groups.holdout_used:
+        found = _holdout_copies(inputs, to_unseen, unseen_reference, len(queries), rng)
+        copy_metric = MetricResult(**{**copy_metric.to_dict(), "details": {**copy_metric.details, **found}})
     return dcr, copy_metric, count_exact_copies(inputs)
+
+
+def _holdout_copies(inputs: AuditInputs, to_unseen, unseen: EncodedRows, n_queries: int,
+                    rng: np.random.Generator) -> dict:
+    """Compare how often synthetic rows and training rows equal a holdout row.
+
+    The model never saw the holdout, so synthetic rows can equal holdout
+    rows only as often as rows of the population repeat one another, which
+    training rows measure: they are real rows, searched in the same holdout
+    rows. A synthetic share clearly above that (its 95% Wilson interval
+    above the training share's, and at least 1%) means the synthetic table
+    contains real rows, or the holdout was used in training. Either way every
+    risk calibrated on the holdout is understated, so `run_privacy_audit`
+    then warns and does not return "pass".
+    """
+    synthetic_share = float((to_unseen.distance == 0).mean())
+    sample = inputs.encoded_training.take(subsample(len(inputs.training), n_queries, rng))
+    real_share = float((nearest(sample, unseen, rng).distance == 0).mean())
+    synthetic_low, _ = wilson_interval(synthetic_share * n_queries, n_queries)
+    _, real_high = wilson_interval(real_share * len(sample), len(sample))
+    copied = synthetic_low > real_high and synthetic_share >= HOLDOUT_COPY_FLOOR
+    return {"share_copying_holdout": synthetic_share, "real_share_copying_holdout": real_share,
+            "holdout_copied": bool(copied)}
 
 
 def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, rng: np.random.Generator
@@ -105,6 +135,9 @@ def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, r
                  "synthetic_reference_rows": len(synthetic_reference)},
     )
 
+
+HOLDOUT_COPY_FLOOR = 0.01
+"""Share of synthetic rows equal to a holdout row below which no warning is given, whatever the chance."""
 
 BASELINE_ROWS = 2000
 """Uniform random rows whose median distance to the training rows is the DCRBaselineProtection reference."""

@@ -25,6 +25,7 @@ from genesis.evaluation.privacy_report import (
     check_thresholds,
     judge,
     overall_score,
+    undecided_notes,
     verdict_of,
 )
 from genesis.evaluation.sampling import DEFAULT_MAX_REFERENCE, DEFAULT_N_ATTACKS, draw_groups
@@ -97,8 +98,10 @@ def run_privacy_audit(
                             quasi_identifiers=quasi_identifiers, k=k, holdout=holdout_data)
     groups = draw_groups(inputs, n_attacks, rng)
     if groups.n < 50:
-        inputs.warnings.append(f"Only {groups.n} target and control rows were available, so the intervals "
-                               "are wide. Audit a larger table.")
+        advice = ("Raise n_attacks." if groups.n == n_attacks else
+                  "Audit a larger table, or keep a larger holdout.")
+        inputs.warnings.append(f"Only {groups.n} target and control rows were attacked, so the intervals "
+                               f"are wide. {advice}")
 
     # Distance-based metrics, attribute inference, singling out, linkability.
     # DCR queries are cheap and its interval is scaled by 1 / (1 - expected share), so it queries more rows.
@@ -119,11 +122,24 @@ def run_privacy_audit(
     if not groups.holdout_used:
         inputs.warnings.append("Every risk above is a proxy computed without a holdout, so the verdict "
                                "cannot be 'pass'.")
+    holdout_copied = copies.details.get("holdout_copied", False)
+    if holdout_copied:
+        synthetic_share = copies.details["share_copying_holdout"]
+        real_share = copies.details["real_share_copying_holdout"]
+        inputs.warnings.append(
+            f"{synthetic_share:.1%} of the synthetic rows checked equal a holdout row, against "
+            f"{real_share:.1%} of training rows: the synthetic table contains real rows, or the holdout was "
+            "used in training. Every risk measured against the holdout is then understated, so the verdict "
+            "cannot be 'pass'. Check that holdout_data was kept out of fit.")
+    inputs.warnings.extend(undecided_notes(metrics, n_attacks, groups.n))
+    verdict = verdict_of(metrics, satisfied, inputs.k)
+    if holdout_copied and verdict == "pass":
+        verdict = "inconclusive"
 
     return PrivacyReport(
         overall_score=overall_score({name: metrics[name] for name in
                                      ("dcr", "membership", "attribute", "singling_out", "linkability")}),
-        verdict=verdict_of(metrics, satisfied, inputs.k),
+        verdict=verdict,
         dcr_score=dcr.value, membership_risk=membership.value, attribute_risk=attribute.value,
         singling_out_risk=singling.value, linkability_risk=linkability.value, exact_copies=n_copies,
         k=inputs.k, quasi_identifiers=tuple(str(name) for name in inputs.quasi_identifiers),

@@ -89,7 +89,9 @@ class PrivacyReport:
         lines = [f"Privacy audit: {self.verdict.upper()} (overall score {self.overall_score:.1%}, "
                  f"holdout {'used' if self.holdout_used else 'not available: proxies'})"]
         for name, metric in self.metrics.items():
-            status = {True: "pass", False: "FAIL", None: "n/a"}[metric.passed]
+            if name == "k_anonymity":
+                continue  # a yes/no check, printed below with its smallest class
+            status = {True: "pass", False: "FAIL", None: "undecided"}[metric.passed]
             proxy = " (proxy)" if metric.proxy else ""
             lines.append(f"  {name:<14} {metric.value:7.1%}  95% CI [{metric.ci_low:.1%}, "
                          f"{metric.ci_high:.1%}]  n={metric.n:<6} {status}{proxy}")
@@ -105,8 +107,9 @@ class PrivacyReport:
             f"<tr><td>{html.escape(name)}</td><td>{metric.value:.1%}</td><td>[{metric.ci_low:.1%}, "
             f"{metric.ci_high:.1%}]</td><td>{metric.n}</td><td>"
             f"{'' if metric.threshold is None else f'{metric.threshold:.0%}'}</td><td>"
-            f"{ {True: 'pass', False: 'fail', None: 'n/a'}[metric.passed]}"
-            f"{' (proxy)' if metric.proxy else ''}</td></tr>" for name, metric in self.metrics.items())
+            f"{ {True: 'pass', False: 'fail', None: 'undecided'}[metric.passed]}"
+            f"{' (proxy)' if metric.proxy else ''}</td></tr>" for name, metric in self.metrics.items()
+            if name != "k_anonymity")
         notes = "".join(f"<li>{html.escape(text)}</li>" for text in self.warnings)
         return (f"<div><strong>Privacy audit: {self.verdict}</strong> "
                 f"(overall score {self.overall_score:.1%})"
@@ -151,6 +154,29 @@ def judge(metric: MetricResult, threshold: float) -> MetricResult:
         # The estimate is within the limit but its interval is not (or it is a proxy): undecided.
         passed = None
     return MetricResult(**{**metric.to_dict(), "threshold": threshold, "passed": passed})
+
+
+def undecided_notes(metrics: Mapping[str, MetricResult], n_attacks: int, n_attacked: int) -> list[str]:
+    """Return one sentence per undecided metric that is no proxy, saying why and what narrows it.
+
+    A metric is undecided when its estimate is within the limit but its 95%
+    upper bound is not. The verdict is then "inconclusive", so the user
+    should see which interval decided it.
+    """
+    notes = []
+    for name, metric in metrics.items():
+        if metric.passed is not None or metric.proxy or metric.threshold is None or name == "k_anonymity":
+            continue
+        if metric.n == 0:
+            notes.append(f"Undecided: {name} had no trials (e.g. no predicate could be written), so it "
+                         "cannot pass.")
+            continue
+        worst = 1 - metric.ci_low if name == "dcr" else metric.ci_high
+        value = 1 - metric.value if name == "dcr" else metric.value
+        more = "raise n_attacks" if n_attacked == n_attacks else "keep a larger holdout"
+        notes.append(f"Undecided: {name} risk is {value:.1%}, but its 95% upper bound {worst:.1%} exceeds "
+                     f"the {metric.threshold:.0%} limit. More trials narrow the interval ({more}).")
+    return notes
 
 
 def verdict_of(metrics: Mapping[str, MetricResult], k_satisfied: bool | None, k: int | None) -> str:

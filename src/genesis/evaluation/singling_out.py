@@ -96,18 +96,25 @@ def singling_out_metrics(inputs: AuditInputs, groups: Groups, n_attacks: int, rn
                  "attack_rate": attack, "attack_ci": list(wilson_interval(attack * n, n)),
                  "control_rate": control, "baseline_rate": baseline, "unclipped": unclipped,
                  "design_effect": effects["all"],
-                 "kinds": {kind: {"value": value[0], "ci": [value[3], value[4]], "attack_rate": value[1],
-                                  "control_rate": value[2], "n": int((kinds_all == kind).sum()),
-                                  "unclipped": value[5], "design_effect": effects[kind]}
+                 "kinds": {kind: _kind_summary(value, int(subsets[kind].sum()), effects[kind])
                            for kind, value in per_kind.items()}},
     )}
+
+
+def _kind_summary(value: tuple, n: int, design_effect: float) -> dict[str, Any]:
+    """Return one kind's risk, interval, rates and count; None where no predicate of that kind exists."""
+    if n == 0:
+        return {"value": None, "ci": None, "attack_rate": None, "control_rate": None, "n": 0,
+                "unclipped": None, "design_effect": None}
+    return {"value": value[0], "ci": [value[3], value[4]], "attack_rate": value[1], "control_rate": value[2],
+            "n": n, "unclipped": value[5], "design_effect": design_effect}
 
 
 def _risk(counts: np.ndarray, n_training: int, n_holdout: int, baseline: float, design_effect: float
           ) -> tuple[float, float, float, float, float, list[float]]:
     """Return (risk, attack rate, control rate, low, high, unclipped) from predicates' real match counts.
 
-    `counts` holds (training matches, holdout matches) per predicate.
+    `counts` contains (training matches, holdout matches) per predicate.
     `unclipped` is [risk, low, high] before clipping to [0, 1], for
     comparisons.
     """
@@ -166,8 +173,8 @@ def _match_limit(pools: list[tuple[tuple[int, ...], np.ndarray, np.ndarray]], re
 class Predicates:
     """Predicates drawn from one kind's pools: column sets, and per predicate its set, value key and counts.
 
-    Predicate i reads `column_sets[set_ids[i]]`, holds the values whose key
-    is `keys[i]`, and matches `counts[i]` = (training rows, holdout rows).
+    Predicate i reads `column_sets[set_ids[i]]`, requires the values whose
+    key is `keys[i]`, and matches `counts[i]` = (training rows, holdout rows).
     """
 
     column_sets: list[tuple[int, ...]]

@@ -3,8 +3,8 @@
 The score interval of `genesis.evaluation.stats.paired_excess_risk` treats
 predicates as independent trials. They are not: predicates read off several
 column sets of one synthetic row, or off similar rows, often match the same
-real rows, so their successes rise and fall together, and the count of
-successes varies more than independent trials allow. An interval that ignores
+real rows. Their successes therefore rise and fall together, and the count
+of successes varies more than independent trials allow. An interval that ignores
 this is too narrow.
 
 genesis measures the excess directly under the null hypothesis behind the
@@ -45,8 +45,8 @@ def design_effects(column_sets: Sequence[tuple[int, ...]], set_ids: np.ndarray, 
     Parameters
     ----------
     column_sets, set_ids, keys:
-        Predicate i reads the columns `column_sets[set_ids[i]]` and holds the
-        values whose `row_keys` key is `keys[i]`.
+        Predicate i reads the columns `column_sets[set_ids[i]]` and requires
+        the values whose `row_keys` key is `keys[i]`.
     real:
         Codes of the real rows, training rows first (`n_training` of them),
         then holdout rows.
