@@ -29,8 +29,8 @@ Every command prints progress, messages and summaries on standard error and exit
 when it finished. It exits with status 2 on a usage error that the command line itself shows (a
 missing argument or option, an unknown option, a value of the wrong type or out of range), with
 click's usage message, and with status 1 on any other error (a missing file, an invalid setting, a
-failed stage), with a one-line message that names the file, key or column and the fix. With `--json`, standard output
-holds only the JSON document. The exit status does not depend on a verdict: read `verdict`,
+failed stage), with a one-line message that names the file, key or column and the fix. With `--json`,
+standard output holds only the JSON document. The exit status does not depend on a verdict: read `verdict`,
 `is_safe` or `is_compliant` from the JSON to gate a release.
 """
 
