@@ -5,12 +5,13 @@ training rows (targets) and on holdout rows (controls), equally many. Its
 risk is the success on targets beyond the controls, with a 95% interval;
 without a holdout it is a labelled proxy and its `risk_level` is
 "inconclusive". The holdout comes from the `holdout=` argument or, while it
-is in memory, from the synthetic frame's release record.
+is in memory, from the synthetic frame's release record. The settings are
+those of `run_privacy_audit` and are checked the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from genesis.evaluation.audit_inputs import AuditInputs, prepare_inputs
 from genesis.evaluation.closeness import membership_metric
 from genesis.evaluation.distance import nearest
 from genesis.evaluation.inference import DEFAULT_TOLERANCE, inference_metrics, linkability_metric
+from genesis.evaluation.privacy_audit import _check_settings
 from genesis.evaluation.sampling import (
     DEFAULT_MAX_REFERENCE,
     DEFAULT_N_ATTACKS,
@@ -96,22 +98,31 @@ class AttackResult:
 
 
 class _Attack:
-    """Shared settings and steps of the three attacks."""
+    """Shared settings and steps of the three attacks.
+
+    Subclasses set their own settings before calling this `__init__`, which
+    checks them all, so a wrong value fails where it is written. `evaluate`
+    checks them again, in case an attribute was changed since.
+    """
 
     def __init__(self, *, n_attacks: int = DEFAULT_N_ATTACKS, max_reference: int = DEFAULT_MAX_REFERENCE,
                  random_state: Any = None) -> None:
         self.n_attacks = n_attacks
         self.max_reference = max_reference
         self.random_state = random_state
+        self._check()
 
-    def _prepare(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None,
-                 quasi_identifiers: Sequence[Any] | None = None, sensitive: Sequence[Any] | None = None
+    def _check(self) -> None:
+        # The audit's own check, so that both reject the same values in the same words. An attack
+        # without `tolerance` or `n_neighbors` passes that setting's default, which is valid.
+        _check_settings(self.n_attacks, self.max_reference, getattr(self, "tolerance", DEFAULT_TOLERANCE),
+                        getattr(self, "n_neighbors", 1))
+
+    def _prepare(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, *,
+                 quasi_identifiers: Sequence[Any] | None, sensitive: Sequence[Any] | None
                  ) -> tuple[AuditInputs, Groups, np.random.Generator]:
-        for name in ("n_attacks", "max_reference"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 10:
-                raise ConfigError(invalid_value(name, value, "it must be an integer of at least 10",
-                                                f"Pass e.g. {name}=2000."))
+        """Check the settings and the tables, and draw the targets and controls."""
+        self._check()
         rng = np.random.default_rng(check_random_state(self.random_state))
         inputs = prepare_inputs(real, synthetic, sensitive_columns=sensitive,
                                 quasi_identifiers=quasi_identifiers, k=None, holdout=holdout)
@@ -129,7 +140,7 @@ class MembershipInferenceAttack(_Attack):
     def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
                  ) -> AttackResult:
         """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
-        inputs, groups, rng = self._prepare(real, synthetic, holdout)
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=None, sensitive=None)
         metric = membership_metric(inputs, groups, self.max_reference, rng)
         accuracy = _balanced_accuracy(inputs, groups, self.max_reference, rng)
         return _result("membership_inference", accuracy, accuracy, metric, 0.5, inputs)
@@ -144,14 +155,22 @@ class AttributeInferenceAttack(_Attack):
     """
 
     def __init__(self, target_column: Any, *, tolerance: float = DEFAULT_TOLERANCE, **settings: Any) -> None:
-        super().__init__(**settings)
         self.target_column = target_column
         self.tolerance = tolerance
+        super().__init__(**settings)
 
     def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
                  ) -> AttackResult:
         """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
-        inputs, groups, rng = self._prepare(real, synthetic, holdout, sensitive=[self.target_column])
+        # The secret is checked against the compared columns below rather than passed as a sensitive
+        # column, so that an error names target_column.
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=None, sensitive=())
+        if self.target_column not in inputs.columns:
+            raise ConfigError(invalid_value(
+                "target_column", self.target_column,
+                "the compared columns (those the tables share, without identifiers) do not include it",
+                f"Choose among {[str(name) for name in inputs.columns]}."))
+
         metric = inference_metrics(inputs, groups, [self.target_column], self.max_reference, self.tolerance,
                                    rng)[self.target_column]
         rate = metric.details["attack_rate"]
@@ -163,21 +182,29 @@ class LinkageAttack(_Attack):
     synthetic table?"""
 
     def __init__(self, quasi_identifiers: Sequence[Any], *, n_neighbors: int = 1, **settings: Any) -> None:
-        super().__init__(**settings)
-        self.quasi_identifiers = quasi_identifiers
+        self.quasi_identifiers = _column_names(quasi_identifiers)
         self.n_neighbors = n_neighbors
+        super().__init__(**settings)
 
     def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
                  ) -> AttackResult:
-        """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
-        if (isinstance(self.n_neighbors, bool) or not isinstance(self.n_neighbors, int)
-                or self.n_neighbors < 1):
-            raise ConfigError(invalid_value("n_neighbors", self.n_neighbors, "it must be a positive integer",
-                                            "Pass e.g. n_neighbors=1."))
-        inputs, groups, rng = self._prepare(real, synthetic, holdout,
-                                            quasi_identifiers=self.quasi_identifiers)
+        """Run the attack; `holdout` defaults to the fit's holdout found through the release record.
+
+        A quasi-identifier missing from the tables raises `ConfigError`, and so
+        does a list that leaves no compared column for the second dataset.
+        """
+        quasi_identifiers = _column_names(self.quasi_identifiers)
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=quasi_identifiers,
+                                            sensitive=None)
+        if all(name in quasi_identifiers for name in inputs.columns):
+            raise ConfigError(invalid_value(
+                "quasi_identifiers", quasi_identifiers,
+                "it covers every compared column, so the attacker's second dataset would have none",
+                "List only the columns an attacker could find in another dataset, leaving out at least "
+                f"one of {[str(name) for name in inputs.columns]}."))
+
         metric = linkability_metric(inputs, groups, self.max_reference, self.n_neighbors, rng,
-                                    first=list(self.quasi_identifiers))
+                                    first=quasi_identifiers)
         rate = metric.details["attack_rate"]
         return _result("linkage", rate, rate, metric, metric.details["control_rate"], inputs)
 
@@ -191,6 +218,23 @@ def risk_level(metric: MetricResult) -> str:
     if metric.ci_low >= HIGH_RISK:
         return "high"
     return "medium"
+
+
+def _column_names(quasi_identifiers: Any) -> list[Any]:
+    """Return the quasi-identifiers as a list; raise `ConfigError` unless they name at least one column."""
+    if isinstance(quasi_identifiers, str):
+        raise ConfigError(invalid_value("quasi_identifiers", quasi_identifiers,
+                                        "it must be a list of column names, not one string",
+                                        f"Pass e.g. quasi_identifiers=[{quasi_identifiers!r}]."))
+    if not isinstance(quasi_identifiers, Iterable):
+        raise ConfigError(invalid_value("quasi_identifiers", quasi_identifiers,
+                                        "it must be a list of column names",
+                                        "Pass e.g. quasi_identifiers=['age', 'gender', 'zip_code']."))
+    names = list(quasi_identifiers)
+    if not names:
+        raise ConfigError(invalid_value("quasi_identifiers", names, "it must name at least one column",
+                                        "Pass e.g. quasi_identifiers=['age', 'gender', 'zip_code']."))
+    return names
 
 
 def _result(attack: str, accuracy: float, success_rate: float, metric: MetricResult, baseline: float,
