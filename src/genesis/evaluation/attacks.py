@@ -40,6 +40,11 @@ LOW_RISK = 0.15
 HIGH_RISK = 0.5
 """Smallest lower 95% bound of a risk that reads "high"."""
 
+# Opening words of the notes `prepare_inputs` writes for the audit, which `_attack_notes` rewords.
+_NO_RECORD_NOTE = "The synthetic table has no release record"
+_NO_HOLDOUT_NOTE = "No holdout:"
+_NO_QUASI_IDENTIFIERS_NOTE = "No quasi-identifiers were recorded or passed"
+
 
 @dataclass(frozen=True)
 class AttackResult:
@@ -119,13 +124,18 @@ class _Attack:
                         getattr(self, "n_neighbors", 1))
 
     def _prepare(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, *,
-                 quasi_identifiers: Sequence[Any] | None, sensitive: Sequence[Any] | None
+                 quasi_identifiers: Sequence[Any] | None, sensitive: Sequence[Any]
                  ) -> tuple[AuditInputs, Groups, np.random.Generator]:
-        """Check the settings and the tables, and draw the targets and controls."""
+        """Check the settings and the tables, and draw the targets and controls.
+
+        Each attack passes the columns it uses, so that the preparation
+        chooses no audit default that does not apply to it.
+        """
         self._check()
         rng = np.random.default_rng(check_random_state(self.random_state))
         inputs = prepare_inputs(real, synthetic, sensitive_columns=sensitive,
                                 quasi_identifiers=quasi_identifiers, k=None, holdout=holdout)
+        inputs.warnings[:] = _attack_notes(inputs.warnings)
         return inputs, draw_groups(inputs, self.n_attacks, rng), rng
 
 
@@ -140,7 +150,8 @@ class MembershipInferenceAttack(_Attack):
     def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
                  ) -> AttackResult:
         """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
-        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=None, sensitive=None)
+        # Quasi-identifiers play no part here: None takes the recorded ones without a note of their own.
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=None, sensitive=())
         metric = membership_metric(inputs, groups, self.max_reference, rng)
         accuracy = _balanced_accuracy(inputs, groups, self.max_reference, rng)
         return _result("membership_inference", accuracy, accuracy, metric, 0.5, inputs)
@@ -195,7 +206,7 @@ class LinkageAttack(_Attack):
         """
         quasi_identifiers = _column_names(self.quasi_identifiers)
         inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=quasi_identifiers,
-                                            sensitive=None)
+                                            sensitive=())
         if all(name in quasi_identifiers for name in inputs.columns):
             raise ConfigError(invalid_value(
                 "quasi_identifiers", quasi_identifiers,
@@ -235,6 +246,28 @@ def _column_names(quasi_identifiers: Any) -> list[Any]:
         raise ConfigError(invalid_value("quasi_identifiers", names, "it must name at least one column",
                                         "Pass e.g. quasi_identifiers=['age', 'gender', 'zip_code']."))
     return names
+
+
+def _attack_notes(notes: list[str]) -> list[str]:
+    """Return the preparation's notes reworded for an attack, without those that concern only the audit.
+
+    The notes are written for `run_privacy_audit`: they name its
+    `holdout_data=` argument and its verdict, and the one about missing
+    quasi-identifiers describes singling out, which no attack here runs.
+    """
+    reworded = []
+    for note in notes:
+        if note.startswith(_NO_RECORD_NOTE):
+            reworded.append("The synthetic table has no release record (e.g. read from CSV), so the attack "
+                            "assumes the real and synthetic tables are at the same generalization.")
+        elif note.startswith(_NO_HOLDOUT_NOTE):
+            # The first sentence gives the reason ("No holdout: ..."); the rest is the audit's advice.
+            reason = note.split(". ", 1)[0]
+            reworded.append(f"{reason}. The risk is a proxy computed without rows the model never saw, so "
+                            "risk_level is 'inconclusive'. Pass real rows kept out of training as holdout=.")
+        elif not note.startswith(_NO_QUASI_IDENTIFIERS_NOTE):
+            reworded.append(note)
+    return reworded
 
 
 def _result(attack: str, accuracy: float, success_rate: float, metric: MetricResult, baseline: float,
