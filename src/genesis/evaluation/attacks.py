@@ -11,7 +11,7 @@ those of `run_privacy_audit` and are checked the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -24,6 +24,7 @@ from genesis.evaluation.closeness import membership_metric
 from genesis.evaluation.distance import nearest
 from genesis.evaluation.inference import DEFAULT_TOLERANCE, inference_metrics, linkability_metric
 from genesis.evaluation.privacy_audit import _check_settings
+from genesis.evaluation.privacy_report import DEFAULT_THRESHOLDS
 from genesis.evaluation.sampling import (
     DEFAULT_MAX_REFERENCE,
     DEFAULT_N_ATTACKS,
@@ -34,8 +35,9 @@ from genesis.evaluation.sampling import (
 from genesis.evaluation.stats import MetricResult
 from genesis.randomness import check_random_state
 
-LOW_RISK = 0.15
-"""Largest upper 95% bound of a risk that reads "low" (the audit's default threshold)."""
+LOW_RISK: Mapping[str, float] = {name: DEFAULT_THRESHOLDS[name]
+                                 for name in ("membership", "attribute", "linkability")}
+"""Largest upper 95% bound that reads "low", per attack's metric: the audit's default threshold (0.15)."""
 
 HIGH_RISK = 0.5
 """Smallest lower 95% bound of a risk that reads "high"."""
@@ -66,9 +68,11 @@ class AttackResult:
     baseline:
         Membership: 0.5 (chance). Otherwise the control group's success rate.
     risk_level:
-        "low" (upper bound at most `LOW_RISK`), "high" (lower bound at least
-        `HIGH_RISK`), "medium" otherwise, or "inconclusive" without a holdout
-        or without trials.
+        "low" when the upper bound is at most `LOW_RISK` (0.15), "high" when
+        the lower bound is at least `HIGH_RISK` (0.5), "medium" when the lower
+        bound lies strictly between the two, and "inconclusive" when the
+        interval straddles `LOW_RISK` (lower bound at most 0.15 < upper
+        bound), without a holdout or without trials.
     n:
         Targets attacked (and as many controls).
     holdout_used:
@@ -221,11 +225,23 @@ class LinkageAttack(_Attack):
 
 
 def risk_level(metric: MetricResult) -> str:
-    """Return "low", "medium", "high" or "inconclusive" from a risk's interval."""
+    """Return the level of an attack's risk from its 95% interval.
+
+    "low": upper bound at most `LOW_RISK[metric.name]`. "high": lower bound
+    at least `HIGH_RISK`. "medium": lower bound above `LOW_RISK` and below
+    `HIGH_RISK`. "inconclusive": an interval that straddles `LOW_RISK` (lower
+    bound at most the limit, upper bound above it), because it is consistent
+    with both a low and a higher risk. A proxy computed without a holdout and
+    a metric without trials are "inconclusive" too. `metric.name` is one of
+    "membership", "attribute" and "linkability".
+    """
+    low_limit = LOW_RISK[metric.name]
     if metric.proxy or metric.n == 0:
         return "inconclusive"
-    if metric.ci_high <= LOW_RISK:
+    if metric.ci_high <= low_limit:
         return "low"
+    if metric.ci_low <= low_limit:
+        return "inconclusive"
     if metric.ci_low >= HIGH_RISK:
         return "high"
     return "medium"
