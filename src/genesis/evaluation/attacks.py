@@ -42,6 +42,9 @@ LOW_RISK: Mapping[str, float] = {name: DEFAULT_THRESHOLDS[name]
 HIGH_RISK = 0.5
 """Smallest lower 95% bound of a risk that reads "high"."""
 
+BASELINE_LABELS = {"chance": "chance", "control": "control rows", "naive": "naive guess"}
+"""Name that `AttackResult.__str__` prints after the baseline, per `baseline_kind`."""
+
 # Opening words of the notes `prepare_inputs` writes for the audit, which `_attack_notes` rewords.
 _NO_RECORD_NOTE = "The synthetic table has no release record"
 _NO_HOLDOUT_NOTE = "No holdout:"
@@ -66,7 +69,12 @@ class AttackResult:
     risk, ci_low, ci_high:
         Success beyond the control group, in [0, 1], with its 95% interval.
     baseline:
-        Membership: 0.5 (chance). Otherwise the control group's success rate.
+        The rate the risk is measured against. Membership: 0.5 (chance).
+        Otherwise the control group's success rate, or without a holdout the
+        naive rate the proxy is computed against (a random synthetic row's
+        secret; two random neighbour sets sharing a row).
+    baseline_kind:
+        "chance", "control" or "naive": which of the above `baseline` is.
     risk_level:
         "low" when the upper bound is at most `LOW_RISK` (0.15), "high" when
         the lower bound is at least `HIGH_RISK` (0.5), "medium" when the lower
@@ -88,6 +96,7 @@ class AttackResult:
     ci_low: float
     ci_high: float
     baseline: float
+    baseline_kind: str
     risk_level: str
     n: int
     holdout_used: bool
@@ -100,7 +109,8 @@ class AttackResult:
         proxy = "" if self.holdout_used else " (proxy: no holdout)"
         return (f"{self.attack}: success {self.success_rate:.1%}, accuracy {self.accuracy:.1%}, "
                 f"risk {self.risk:.1%} [{self.ci_low:.1%}, {self.ci_high:.1%}], "
-                f"baseline {self.baseline:.1%}, n={self.n}, {self.risk_level}{proxy}")
+                f"baseline {self.baseline:.1%} ({BASELINE_LABELS[self.baseline_kind]}), n={self.n}, "
+                f"{self.risk_level}{proxy}")
 
     def _repr_html_(self) -> str:
         return f"<pre>{self}</pre>"
@@ -158,7 +168,7 @@ class MembershipInferenceAttack(_Attack):
         inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=None, sensitive=())
         metric = membership_metric(inputs, groups, self.max_reference, rng)
         accuracy = _balanced_accuracy(inputs, groups, self.max_reference, rng)
-        return _result("membership_inference", accuracy, accuracy, metric, 0.5, inputs)
+        return _result("membership_inference", accuracy, accuracy, metric, metric.baseline, "chance", inputs)
 
 
 class AttributeInferenceAttack(_Attack):
@@ -189,7 +199,7 @@ class AttributeInferenceAttack(_Attack):
         metric = inference_metrics(inputs, groups, [self.target_column], self.max_reference, self.tolerance,
                                    rng)[self.target_column]
         rate = metric.details["attack_rate"]
-        return _result("attribute_inference", rate, rate, metric, metric.details["control_rate"], inputs)
+        return _result("attribute_inference", rate, rate, metric, *_reference(metric), inputs)
 
 
 class LinkageAttack(_Attack):
@@ -221,7 +231,7 @@ class LinkageAttack(_Attack):
         metric = linkability_metric(inputs, groups, self.max_reference, self.n_neighbors, rng,
                                     first=quasi_identifiers)
         rate = metric.details["attack_rate"]
-        return _result("linkage", rate, rate, metric, metric.details["control_rate"], inputs)
+        return _result("linkage", rate, rate, metric, *_reference(metric), inputs)
 
 
 def risk_level(metric: MetricResult) -> str:
@@ -264,6 +274,11 @@ def _column_names(quasi_identifiers: Any) -> list[Any]:
     return names
 
 
+def _reference(metric: MetricResult) -> tuple[float, str]:
+    """Return the rate an attribute or linkage risk was computed against, and its kind."""
+    return metric.details["reference_rate"], "control" if metric.holdout_used else "naive"
+
+
 def _attack_notes(notes: list[str]) -> list[str]:
     """Return the preparation's notes reworded for an attack, without those that concern only the audit.
 
@@ -287,11 +302,11 @@ def _attack_notes(notes: list[str]) -> list[str]:
 
 
 def _result(attack: str, accuracy: float, success_rate: float, metric: MetricResult, baseline: float,
-            inputs: AuditInputs) -> AttackResult:
+            baseline_kind: str, inputs: AuditInputs) -> AttackResult:
     return AttackResult(
         attack=attack, accuracy=float(accuracy), success_rate=float(success_rate), risk=metric.value,
-        ci_low=metric.ci_low, ci_high=metric.ci_high, baseline=float(baseline), risk_level=risk_level(metric),
-        n=metric.n, holdout_used=metric.holdout_used,
+        ci_low=metric.ci_low, ci_high=metric.ci_high, baseline=float(baseline), baseline_kind=baseline_kind,
+        risk_level=risk_level(metric), n=metric.n, holdout_used=metric.holdout_used,
         details={**metric.details, "method": metric.method, "warnings": list(inputs.warnings)},
     )
 
