@@ -5,12 +5,13 @@ training rows (targets) and on holdout rows (controls), equally many. Its
 risk is the success on targets beyond the controls, with a 95% interval;
 without a holdout it is a labelled proxy and its `risk_level` is
 "inconclusive". The holdout comes from the `holdout=` argument or, while it
-is in memory, from the synthetic frame's release record.
+is in memory, from the synthetic frame's release record. The settings are
+those of `run_privacy_audit` and are checked the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -22,6 +23,8 @@ from genesis.evaluation.audit_inputs import AuditInputs, prepare_inputs
 from genesis.evaluation.closeness import membership_metric
 from genesis.evaluation.distance import nearest
 from genesis.evaluation.inference import DEFAULT_TOLERANCE, inference_metrics, linkability_metric
+from genesis.evaluation.privacy_audit import _check_settings
+from genesis.evaluation.privacy_report import DEFAULT_THRESHOLDS
 from genesis.evaluation.sampling import (
     DEFAULT_MAX_REFERENCE,
     DEFAULT_N_ATTACKS,
@@ -32,11 +35,20 @@ from genesis.evaluation.sampling import (
 from genesis.evaluation.stats import MetricResult
 from genesis.randomness import check_random_state
 
-LOW_RISK = 0.15
-"""Largest upper 95% bound of a risk that reads "low" (the audit's default threshold)."""
+LOW_RISK: Mapping[str, float] = {name: DEFAULT_THRESHOLDS[name]
+                                 for name in ("membership", "attribute", "linkability")}
+"""Largest upper 95% bound that reads "low", per attack's metric: the audit's default threshold (0.15)."""
 
 HIGH_RISK = 0.5
 """Smallest lower 95% bound of a risk that reads "high"."""
+
+BASELINE_LABELS = {"chance": "chance", "control": "control rows", "naive": "naive guess"}
+"""Name that `AttackResult.__str__` prints after the baseline, per `baseline_kind`."""
+
+# Opening words of the notes `prepare_inputs` writes for the audit, which `_attack_notes` rewords.
+_NO_RECORD_NOTE = "The synthetic table has no release record"
+_NO_HOLDOUT_NOTE = "No holdout:"
+_NO_QUASI_IDENTIFIERS_NOTE = "No quasi-identifiers were recorded or passed"
 
 
 @dataclass(frozen=True)
@@ -57,11 +69,18 @@ class AttackResult:
     risk, ci_low, ci_high:
         Success beyond the control group, in [0, 1], with its 95% interval.
     baseline:
-        Membership: 0.5 (chance). Otherwise the control group's success rate.
+        The rate the risk is measured against. Membership: 0.5 (chance).
+        Otherwise the control group's success rate, or without a holdout the
+        naive rate the proxy is computed against (a random synthetic row's
+        secret; two random neighbour sets sharing a row).
+    baseline_kind:
+        "chance", "control" or "naive": which of the above `baseline` is.
     risk_level:
-        "low" (upper bound at most `LOW_RISK`), "high" (lower bound at least
-        `HIGH_RISK`), "medium" otherwise, or "inconclusive" without a holdout
-        or without trials.
+        "low" when the upper bound is at most `LOW_RISK` (0.15), "high" when
+        the lower bound is at least `HIGH_RISK` (0.5), "medium" when the lower
+        bound lies strictly between the two, and "inconclusive" when the
+        interval straddles `LOW_RISK` (lower bound at most 0.15 < upper
+        bound), without a holdout or without trials.
     n:
         Targets attacked (and as many controls).
     holdout_used:
@@ -77,6 +96,7 @@ class AttackResult:
     ci_low: float
     ci_high: float
     baseline: float
+    baseline_kind: str
     risk_level: str
     n: int
     holdout_used: bool
@@ -89,32 +109,47 @@ class AttackResult:
         proxy = "" if self.holdout_used else " (proxy: no holdout)"
         return (f"{self.attack}: success {self.success_rate:.1%}, accuracy {self.accuracy:.1%}, "
                 f"risk {self.risk:.1%} [{self.ci_low:.1%}, {self.ci_high:.1%}], "
-                f"baseline {self.baseline:.1%}, n={self.n}, {self.risk_level}{proxy}")
+                f"baseline {self.baseline:.1%} ({BASELINE_LABELS[self.baseline_kind]}), n={self.n}, "
+                f"{self.risk_level}{proxy}")
 
     def _repr_html_(self) -> str:
         return f"<pre>{self}</pre>"
 
 
 class _Attack:
-    """Shared settings and steps of the three attacks."""
+    """Shared settings and steps of the three attacks.
+
+    Subclasses set their own settings before calling this `__init__`, which
+    checks them all, so a wrong value fails where it is written. `evaluate`
+    checks them again, in case an attribute was changed since.
+    """
 
     def __init__(self, *, n_attacks: int = DEFAULT_N_ATTACKS, max_reference: int = DEFAULT_MAX_REFERENCE,
                  random_state: Any = None) -> None:
         self.n_attacks = n_attacks
         self.max_reference = max_reference
         self.random_state = random_state
+        self._check()
 
-    def _prepare(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None,
-                 quasi_identifiers: Sequence[Any] | None = None, sensitive: Sequence[Any] | None = None
+    def _check(self) -> None:
+        # The audit's own check, so that both reject the same values in the same words. An attack
+        # without `tolerance` or `n_neighbors` passes that setting's default, which is valid.
+        _check_settings(self.n_attacks, self.max_reference, getattr(self, "tolerance", DEFAULT_TOLERANCE),
+                        getattr(self, "n_neighbors", 1))
+
+    def _prepare(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, *,
+                 quasi_identifiers: Sequence[Any] | None, sensitive: Sequence[Any]
                  ) -> tuple[AuditInputs, Groups, np.random.Generator]:
-        for name in ("n_attacks", "max_reference"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 10:
-                raise ConfigError(invalid_value(name, value, "it must be an integer of at least 10",
-                                                f"Pass e.g. {name}=2000."))
+        """Check the settings and the tables, and draw the targets and controls.
+
+        Each attack passes the columns it uses, so that the preparation
+        chooses no audit default that does not apply to it.
+        """
+        self._check()
         rng = np.random.default_rng(check_random_state(self.random_state))
         inputs = prepare_inputs(real, synthetic, sensitive_columns=sensitive,
                                 quasi_identifiers=quasi_identifiers, k=None, holdout=holdout)
+        inputs.warnings[:] = _attack_notes(inputs.warnings)
         return inputs, draw_groups(inputs, self.n_attacks, rng), rng
 
 
@@ -129,10 +164,11 @@ class MembershipInferenceAttack(_Attack):
     def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
                  ) -> AttackResult:
         """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
-        inputs, groups, rng = self._prepare(real, synthetic, holdout)
+        # Quasi-identifiers play no part here: None takes the recorded ones without a note of their own.
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=None, sensitive=())
         metric = membership_metric(inputs, groups, self.max_reference, rng)
         accuracy = _balanced_accuracy(inputs, groups, self.max_reference, rng)
-        return _result("membership_inference", accuracy, accuracy, metric, 0.5, inputs)
+        return _result("membership_inference", accuracy, accuracy, metric, metric.baseline, "chance", inputs)
 
 
 class AttributeInferenceAttack(_Attack):
@@ -144,18 +180,26 @@ class AttributeInferenceAttack(_Attack):
     """
 
     def __init__(self, target_column: Any, *, tolerance: float = DEFAULT_TOLERANCE, **settings: Any) -> None:
-        super().__init__(**settings)
         self.target_column = target_column
         self.tolerance = tolerance
+        super().__init__(**settings)
 
     def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
                  ) -> AttackResult:
         """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
-        inputs, groups, rng = self._prepare(real, synthetic, holdout, sensitive=[self.target_column])
+        # The secret is checked against the compared columns below rather than passed as a sensitive
+        # column, so that an error names target_column.
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=None, sensitive=())
+        if self.target_column not in inputs.columns:
+            raise ConfigError(invalid_value(
+                "target_column", self.target_column,
+                "the compared columns (those the tables share, without identifiers) do not include it",
+                f"Choose among {[str(name) for name in inputs.columns]}."))
+
         metric = inference_metrics(inputs, groups, [self.target_column], self.max_reference, self.tolerance,
                                    rng)[self.target_column]
         rate = metric.details["attack_rate"]
-        return _result("attribute_inference", rate, rate, metric, metric.details["control_rate"], inputs)
+        return _result("attribute_inference", rate, rate, metric, *_reference(metric), inputs)
 
 
 class LinkageAttack(_Attack):
@@ -163,42 +207,106 @@ class LinkageAttack(_Attack):
     synthetic table?"""
 
     def __init__(self, quasi_identifiers: Sequence[Any], *, n_neighbors: int = 1, **settings: Any) -> None:
-        super().__init__(**settings)
-        self.quasi_identifiers = quasi_identifiers
+        self.quasi_identifiers = _column_names(quasi_identifiers)
         self.n_neighbors = n_neighbors
+        super().__init__(**settings)
 
     def evaluate(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None = None
                  ) -> AttackResult:
-        """Run the attack; `holdout` defaults to the fit's holdout found through the release record."""
-        if (isinstance(self.n_neighbors, bool) or not isinstance(self.n_neighbors, int)
-                or self.n_neighbors < 1):
-            raise ConfigError(invalid_value("n_neighbors", self.n_neighbors, "it must be a positive integer",
-                                            "Pass e.g. n_neighbors=1."))
-        inputs, groups, rng = self._prepare(real, synthetic, holdout,
-                                            quasi_identifiers=self.quasi_identifiers)
+        """Run the attack; `holdout` defaults to the fit's holdout found through the release record.
+
+        A quasi-identifier missing from the tables raises `ConfigError`, and so
+        does a list that leaves no compared column for the second dataset.
+        """
+        quasi_identifiers = _column_names(self.quasi_identifiers)
+        inputs, groups, rng = self._prepare(real, synthetic, holdout, quasi_identifiers=quasi_identifiers,
+                                            sensitive=())
+        if all(name in quasi_identifiers for name in inputs.columns):
+            raise ConfigError(invalid_value(
+                "quasi_identifiers", quasi_identifiers,
+                "it covers every compared column, so the attacker's second dataset would have none",
+                "List only the columns an attacker could find in another dataset, leaving out at least "
+                f"one of {[str(name) for name in inputs.columns]}."))
+
         metric = linkability_metric(inputs, groups, self.max_reference, self.n_neighbors, rng,
-                                    first=list(self.quasi_identifiers))
+                                    first=quasi_identifiers)
         rate = metric.details["attack_rate"]
-        return _result("linkage", rate, rate, metric, metric.details["control_rate"], inputs)
+        return _result("linkage", rate, rate, metric, *_reference(metric), inputs)
 
 
 def risk_level(metric: MetricResult) -> str:
-    """Return "low", "medium", "high" or "inconclusive" from a risk's interval."""
+    """Return the level of an attack's risk from its 95% interval.
+
+    "low": upper bound at most `LOW_RISK[metric.name]`. "high": lower bound
+    at least `HIGH_RISK`. "medium": lower bound above `LOW_RISK` and below
+    `HIGH_RISK`. "inconclusive": an interval that straddles `LOW_RISK` (lower
+    bound at most the limit, upper bound above it), because it is consistent
+    with both a low and a higher risk. A proxy computed without a holdout and
+    a metric without trials are "inconclusive" too. `metric.name` is one of
+    "membership", "attribute" and "linkability".
+    """
+    low_limit = LOW_RISK[metric.name]
     if metric.proxy or metric.n == 0:
         return "inconclusive"
-    if metric.ci_high <= LOW_RISK:
+    if metric.ci_high <= low_limit:
         return "low"
+    if metric.ci_low <= low_limit:
+        return "inconclusive"
     if metric.ci_low >= HIGH_RISK:
         return "high"
     return "medium"
 
 
+def _column_names(quasi_identifiers: Any) -> list[Any]:
+    """Return the quasi-identifiers as a list; raise `ConfigError` unless they name at least one column."""
+    if isinstance(quasi_identifiers, str):
+        raise ConfigError(invalid_value("quasi_identifiers", quasi_identifiers,
+                                        "it must be a list of column names, not one string",
+                                        f"Pass e.g. quasi_identifiers=[{quasi_identifiers!r}]."))
+    if not isinstance(quasi_identifiers, Iterable):
+        raise ConfigError(invalid_value("quasi_identifiers", quasi_identifiers,
+                                        "it must be a list of column names",
+                                        "Pass e.g. quasi_identifiers=['age', 'gender', 'zip_code']."))
+    names = list(quasi_identifiers)
+    if not names:
+        raise ConfigError(invalid_value("quasi_identifiers", names, "it must name at least one column",
+                                        "Pass e.g. quasi_identifiers=['age', 'gender', 'zip_code']."))
+    return names
+
+
+def _reference(metric: MetricResult) -> tuple[float, str]:
+    """Return the rate an attribute or linkage risk was computed against, and its kind."""
+    return metric.details["reference_rate"], "control" if metric.holdout_used else "naive"
+
+
+def _attack_notes(notes: list[str]) -> list[str]:
+    """Return the preparation's notes reworded for an attack, without those that concern only the audit.
+
+    The notes are written for `run_privacy_audit`: they name its
+    `holdout_data=` argument and its verdict, and the one about missing
+    quasi-identifiers describes singling out, which no attack here runs.
+    """
+    reworded = []
+    for note in notes:
+        if note.startswith(_NO_RECORD_NOTE):
+            reworded.append("The synthetic table has no release record (e.g. read from CSV), so the attack "
+                            "assumes the real and synthetic tables are at the same generalization.")
+        elif note.startswith(_NO_HOLDOUT_NOTE):
+            # The first sentence gives the reason ("No holdout: ..."); the rest is the audit's advice.
+            reason = note.split(". ", 1)[0]
+            reworded.append(f"{reason}. The risk is a proxy computed without rows the model never saw, so "
+                            "risk_level is 'inconclusive'. Pass real rows kept out of training as holdout=.")
+        elif not note.startswith(_NO_QUASI_IDENTIFIERS_NOTE):
+            reworded.append(note)
+    return reworded
+
+
 def _result(attack: str, accuracy: float, success_rate: float, metric: MetricResult, baseline: float,
-            inputs: AuditInputs) -> AttackResult:
+            baseline_kind: str, inputs: AuditInputs) -> AttackResult:
     return AttackResult(
         attack=attack, accuracy=float(accuracy), success_rate=float(success_rate), risk=metric.value,
-        ci_low=metric.ci_low, ci_high=metric.ci_high, baseline=float(baseline), risk_level=risk_level(metric),
-        n=metric.n, holdout_used=metric.holdout_used,
+        ci_low=metric.ci_low, ci_high=metric.ci_high, baseline=float(baseline), baseline_kind=baseline_kind,
+        risk_level=risk_level(metric), n=metric.n, holdout_used=metric.holdout_used,
         details={**metric.details, "method": metric.method, "warnings": list(inputs.warnings)},
     )
 

@@ -26,9 +26,18 @@ DEFAULT_TOLERANCE = 0.05
 
 INFERENCE_METHOD = ("nearest synthetic row on the known columns gives the guess; numbers count within a "
                     "relative tolerance; risk = (target success - control success) / (1 - control success)")
+INFERENCE_PROXY_METHOD = ("proxy without a holdout: nearest synthetic row on the known columns gives the "
+                          "guess; numbers count within a relative tolerance; risk = (target success - naive "
+                          "success) / (1 - naive success), where the naive guess is the secret of a random "
+                          "synthetic row")
 LINKABILITY_METHOD = ("two halves of each row are matched to their nearest synthetic rows; a link succeeds "
                       "when the row one half reaches is also among the nearest (ties included) of the other "
                       "half; risk = (target - control) / (1 - control)")
+LINKABILITY_PROXY_METHOD = ("proxy without a holdout: two halves of each row are matched to their nearest "
+                            "synthetic rows; a link succeeds when the row one half reaches is also among the "
+                            "nearest (ties included) of the other half; risk = (target - chance) / "
+                            "(1 - chance), where chance is the probability that two random sets of "
+                            "n_neighbors synthetic rows share a row")
 
 
 def inference_metrics(inputs: AuditInputs, groups: Groups, secrets: Sequence[Any], max_reference: int,
@@ -58,7 +67,7 @@ def inference_metrics(inputs: AuditInputs, groups: Groups, secrets: Sequence[Any
         random_guesses = inputs.synthetic[secret].iloc[rng.choice(len(inputs.synthetic), groups.n)]
         baseline = correct_guesses(random_guesses, target_truth, numeric, tolerance).mean()
         results[secret] = risk_metric(
-            "attribute", attack, control, baseline, groups, INFERENCE_METHOD,
+            "attribute", attack, control, baseline, groups, INFERENCE_METHOD, INFERENCE_PROXY_METHOD,
             {"secret": str(secret), "known_columns": [str(c) for c in inputs.columns if c != secret],
              "numeric_secret": numeric, "tolerance": tolerance if numeric else None},
         )
@@ -98,17 +107,20 @@ def linkability_metric(inputs: AuditInputs, groups: Groups, max_reference: int, 
     control = linked(groups.control_rows(inputs)).mean()
     baseline = 1 - _no_common_draw_probability(len(reference), n_neighbors)
     return risk_metric("linkability", attack, control, baseline, groups, LINKABILITY_METHOD,
+                       LINKABILITY_PROXY_METHOD,
                        {"first_columns": [str(c) for c in first], "second_columns": [str(c) for c in second],
                         "n_neighbors": n_neighbors})
 
 
 def risk_metric(name: str, attack: float, control: float, baseline: float, groups: Groups, method: str,
-                details: dict) -> MetricResult:
+                proxy_method: str, details: dict) -> MetricResult:
     """Return (attack - control) / (1 - control) with its interval; without a holdout, against the baseline.
 
     A control drawn from training rows would share the targets' leak, so
     the proxy compares the attack with the naive baseline instead, which
-    overstates the risk rather than hiding it.
+    overstates the risk rather than hiding it. `proxy_method` describes that
+    comparison, and `details["reference_rate"]` is the rate the risk was
+    computed against in either case.
     """
     reference = control if groups.holdout_used else baseline
     risk, low, high = excess_risk(float(attack), groups.n, float(reference), groups.n)
@@ -116,9 +128,11 @@ def risk_metric(name: str, attack: float, control: float, baseline: float, group
     attack_ci = wilson_interval(attack * groups.n, groups.n)
     control_ci = wilson_interval(control * groups.n, groups.n)
     return MetricResult(
-        name=name, value=risk, ci_low=low, ci_high=high, n=groups.n, baseline=float(baseline), method=method,
+        name=name, value=risk, ci_low=low, ci_high=high, n=groups.n, baseline=float(baseline),
+        method=method if groups.holdout_used else proxy_method,
         holdout_used=groups.holdout_used, proxy=not groups.holdout_used,
         details={**details, "proxy_reference": None if groups.holdout_used else "naive baseline",
+                 "reference_rate": float(reference),
                  "attack_rate": float(attack), "attack_ci": list(attack_ci),
                  "control_rate": float(control), "control_ci": list(control_ci),
                  "baseline_rate": float(baseline), "unclipped": list(unclipped)},
