@@ -23,7 +23,7 @@ from genesis.evaluation.audit_inputs import AuditInputs, prepare_inputs
 from genesis.evaluation.closeness import membership_metric
 from genesis.evaluation.distance import nearest
 from genesis.evaluation.inference import DEFAULT_TOLERANCE, inference_metrics, linkability_metric
-from genesis.evaluation.privacy_audit import _check_settings
+from genesis.evaluation.privacy_audit import check_settings
 from genesis.evaluation.privacy_report import DEFAULT_THRESHOLDS
 from genesis.evaluation.sampling import (
     DEFAULT_MAX_REFERENCE,
@@ -134,7 +134,7 @@ class _Attack:
     def _check(self) -> None:
         # The audit's own check, so that both reject the same values in the same words. An attack
         # without `tolerance` or `n_neighbors` passes that setting's default, which is valid.
-        _check_settings(self.n_attacks, self.max_reference, getattr(self, "tolerance", DEFAULT_TOLERANCE),
+        check_settings(self.n_attacks, self.max_reference, getattr(self, "tolerance", DEFAULT_TOLERANCE),
                         getattr(self, "n_neighbors", 1))
 
     def _prepare(self, real: pd.DataFrame, synthetic: pd.DataFrame, holdout: pd.DataFrame | None, *,

@@ -248,12 +248,7 @@ def _recorded_quasi_identifiers(record: Mapping[str, Any] | None) -> tuple[Any, 
 def _sensitive_columns(argument: Iterable[Any] | None, quasi: Sequence[Any], columns: Sequence[Any],
                        notes: list[str]) -> tuple[Any, ...]:
     if argument is not None:
-        chosen = _column_list(argument, "sensitive_columns", columns)
-        if not chosen:
-            raise ConfigError(invalid_value("sensitive_columns", [], "at least one column is needed",
-                                            "Name the secrets, or pass None to treat every column that is "
-                                            "not a quasi-identifier as one."))
-        return chosen
+        return _column_list(argument, "sensitive_columns", columns)
     chosen = tuple(name for name in columns if name not in quasi)
     if not chosen:
         chosen = tuple(columns)

@@ -22,6 +22,9 @@ COPY_METHOD = ("share of synthetic rows identical to a training row, beyond the 
                "rows predict for tables of these sizes")
 MEMBERSHIP_METHOD = ("attacker scores each real row by its distance to the nearest synthetic row; risk = "
                      "max(0, 2 AUC - 1) on equal numbers of training rows and holdout rows, bootstrap CI")
+MEMBERSHIP_PROXY_METHOD = ("proxy without a holdout: each training row's distance to the nearest synthetic "
+                           "row against its distance to the nearest of as many other training rows; risk = "
+                           "max(0, 2 AUC - 1), bootstrap CI")
 
 
 def closeness_metrics(inputs: AuditInputs, groups: Groups, n_queries: int, max_reference: int,
@@ -129,7 +132,8 @@ def membership_metric(inputs: AuditInputs, groups: Groups, max_reference: int, r
     auc, low, high = auc_with_bootstrap(-member_distance, -other_distance, rng)
     return MetricResult(
         name="membership", value=advantage(auc), ci_low=advantage(low), ci_high=advantage(high),
-        n=2 * groups.n, baseline=0.5, method=MEMBERSHIP_METHOD, holdout_used=groups.holdout_used,
+        n=2 * groups.n, baseline=0.5, holdout_used=groups.holdout_used,
+        method=MEMBERSHIP_METHOD if groups.holdout_used else MEMBERSHIP_PROXY_METHOD,
         proxy=not groups.holdout_used,
         details={"auc": auc, "auc_ci": [low, high], "members": groups.n, "non_members": groups.n,
                  "synthetic_reference_rows": len(synthetic_reference)},

@@ -91,7 +91,13 @@ def run_privacy_audit(
     n_neighbors:
         Neighbours compared by the linkability attack.
     """
-    _check_settings(n_attacks, max_reference, tolerance, n_neighbors)
+    check_settings(n_attacks, max_reference, tolerance, n_neighbors)
+    if sensitive_columns is not None and not isinstance(sensitive_columns, str):
+        sensitive_columns = list(sensitive_columns)
+        if not sensitive_columns:
+            raise ConfigError(invalid_value("sensitive_columns", [], "at least one column is needed",
+                                            "Name the secrets, or pass None to treat every column that is "
+                                            "not a quasi-identifier as one."))
     limits = check_thresholds(thresholds)
     rng = np.random.default_rng(check_random_state(random_state))
     inputs = prepare_inputs(real_data, synthetic_data, sensitive_columns=sensitive_columns,
@@ -190,7 +196,8 @@ def _k_anonymity(inputs: AuditInputs) -> tuple[bool | None, int | None, MetricRe
 _EXAMPLES = {"n_attacks": 2000, "max_reference": 20000, "n_neighbors": 1}
 
 
-def _check_settings(n_attacks: Any, max_reference: Any, tolerance: Any, n_neighbors: Any) -> None:
+def check_settings(n_attacks: Any, max_reference: Any, tolerance: Any, n_neighbors: Any) -> None:
+    """Raise `ConfigError` naming the first audit or attack setting that is out of range."""
     for name, value, low in (("n_attacks", n_attacks, 10), ("max_reference", max_reference, 10),
                              ("n_neighbors", n_neighbors, 1)):
         if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
