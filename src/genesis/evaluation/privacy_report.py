@@ -174,8 +174,9 @@ def undecided_notes(metrics: Mapping[str, MetricResult], n_attacks: int, n_attac
         worst = 1 - metric.ci_low if name == "dcr" else metric.ci_high
         value = 1 - metric.value if name == "dcr" else metric.value
         more = "raise n_attacks" if n_attacked == n_attacks else "keep a larger holdout"
-        notes.append(f"Undecided: {name} risk is {value:.1%}, but its 95% upper bound {worst:.1%} exceeds "
-                     f"the {metric.threshold:.0%} limit. More trials narrow the interval ({more}).")
+        where = f" (worst column: {metric.details.get('worst_of')})" if name == "attribute" else ""
+        notes.append(f"Undecided: {name} risk{where} is {value:.1%}, but its 95% upper bound {worst:.1%} "
+                     f"exceeds the {metric.threshold:.0%} limit. More trials narrow the interval ({more}).")
     return notes
 
 
