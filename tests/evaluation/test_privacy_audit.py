@@ -374,3 +374,13 @@ def test_singling_out_kind_without_predicates_has_no_value(real, record):
     empty = [kind for kind, summary in kinds.items() if summary["n"] == 0]
     assert all(kinds[kind]["value"] is None and kinds[kind]["ci"] is None for kind in empty)
     assert all(summary["value"] is not None for summary in kinds.values() if summary["n"] > 0)
+
+
+def test_generalized_release_has_no_kind_warning(real):
+    privacy = {"k_anonymity": {"k": 5, "quasi_identifiers": QIS}}
+    model = SyntheticGenerator(method="gaussian_copula", privacy=privacy, random_state=0).fit(real)
+    synthetic = model.generate(n_samples=2000)
+
+    report = audit(real, synthetic)
+
+    assert not any("numbers in one table and text" in warning for warning in report.warnings)

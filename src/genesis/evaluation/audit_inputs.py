@@ -76,7 +76,6 @@ def prepare_inputs(real: Any, synthetic: Any, *, sensitive_columns: Iterable[Any
     holdout, holdout_source = _find_holdout(synthetic, holdout, notes)
     training = remove_rows(real, holdout) if holdout is not None else real
     columns = _compared_columns(real, synthetic, holdout, record, notes)
-    _note_kind_mismatches(real, synthetic, columns, notes)
     quasi = _quasi_identifiers(quasi_identifiers, record, columns, notes)
     sensitive = _sensitive_columns(sensitive_columns, quasi, columns, notes)
     k = _recorded_k(k, record, notes)
@@ -93,6 +92,7 @@ def prepare_inputs(real: Any, synthetic: Any, *, sensitive_columns: Iterable[Any
                          "they are compared as they are, which overstates the distance to the synthetic "
                          "rows.")
 
+    _note_kind_mismatches(training, synthetic, columns, notes)  # after generalization, which writes bands
     space = MixedSpace.fit([training, synthetic], columns, categorical=_categorical_columns(record))
     return AuditInputs(
         training=training, holdout=holdout, synthetic=synthetic, columns=columns, quasi_identifiers=quasi,
