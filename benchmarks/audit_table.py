@@ -1,9 +1,9 @@
 """Turn the JSON lines of `bench_audit.py` into the Markdown tables of `RESULTS.md`.
 
 For every risk both tools estimate, a row gives genesis's value and 95%
-interval, anonymeter's, whether genesis's value lies inside anonymeter's
-interval, and the two interval widths before clipping to [0, 1] (both tools
-clip at 0, so an estimate below 0 would otherwise look narrower). Further
+interval, anonymeter's, and whether genesis's value lies inside anonymeter's
+interval. It also gives the two interval widths before clipping to [0, 1]:
+both tools clip at 0, so an estimate below 0 would otherwise look narrower. Further
 tables give anonymeter's singling-out risk over the queries it built, the DCR
 figures beside SDMetrics', and the seconds.
 
@@ -65,7 +65,7 @@ def main(paths: list[str]) -> None:
 
 
 def table(header: list[str], rows: list[list]) -> None:
-    """Print a Markdown table, numbers right-aligned."""
+    """Print a Markdown table; a column whose first cell is a number is right-aligned."""
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---:" if rows and isinstance(rows[0][i], int | float) else "---"
                          for i in range(len(header))) + "|")

@@ -21,7 +21,7 @@ def test_predicates_on_disjoint_rows_have_no_design_effect():
     assert 1.0 <= effect < 1.3
 
 
-def test_each_predicate_repeated_four_times_has_a_design_effect_near_four():
+def test_fourfold_predicates_design_effect_four():
     # Four copies of one predicate succeed or fail together: the count varies 16x, independent trials 4x.
     real, set_ids, keys = _predicates_on_distinct_rows(400, copies=4)
 
