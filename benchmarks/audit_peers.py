@@ -37,14 +37,16 @@ def run_anonymeter(spec):
         counter = QueryCount()
         logging.getLogger("anonymeter").addHandler(counter)
         start = time.perf_counter()
-        evaluator = SinglingOutEvaluator(ori=train[qis], syn=synthetic[qis], control=control[qis], n_attacks=n,
+        evaluator = SinglingOutEvaluator(ori=train[qis], syn=synthetic[qis], control=control[qis],
+                                         n_attacks=n,
                                          n_cols=len(qis), seed=0, max_attempts=MAX_ATTEMPTS)
         evaluator.evaluate(mode=mode)
         risk = evaluator.risk()
         print(f"singling out {mode}: {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
         logging.getLogger("anonymeter").removeHandler(counter)
         out[f"singling_out_{mode}"] = {"value": risk.value, "ci": list(risk.ci), **rates(evaluator),
-                                       "queries_generated": n if counter.generated is None else counter.generated,
+                                       "queries_generated": counter.generated if counter.generated is not None
+                                       else n,
                                        "successful_queries": len(evaluator.queries()),
                                        "seconds": time.perf_counter() - start}
 
@@ -74,12 +76,13 @@ def rates(evaluator):
     from anonymeter.stats.confidence import residual_success
 
     results = evaluator.results()
-    counts = {"n_attacks": results.n_attacks_ori, "n_success": results.n_success, "n_control": results.n_control,
-              "n_baseline": results.n_baseline}
+    counts = {"n_attacks": results.n_attacks_ori, "n_success": results.n_success,
+              "n_control": results.n_control, "n_baseline": results.n_baseline}
     if results.control_rate is None:
         return counts
     residual = residual_success(results.attack_rate, results.control_rate)
-    return {**counts, "unclipped": [residual.value, residual.value - residual.error, residual.value + residual.error]}
+    value, error = residual.value, residual.error
+    return {**counts, "unclipped": [value, value - error, value + error]}
 
 
 class QueryCount(logging.Handler):
@@ -103,11 +106,13 @@ def run_sdmetrics(spec):
                             for c in train.columns}}
     start = time.perf_counter()
     overfitting = DCROverfittingProtection.compute_breakdown(train, synthetic, control, metadata, None,
-                                                              num_rows_subsample=min(len(control), SDMETRICS_ROWS))
+                                                              num_rows_subsample=min(len(control),
+                                                                                     SDMETRICS_ROWS))
     # SDMetrics builds the full cross join of each chunk pair in pandas, so beyond 20,000 rows the
     # baseline metric is run on subsamples too (its own num_rows_subsample option).
     subsample = None if len(train) <= 20_000 else SDMETRICS_ROWS
-    baseline = DCRBaselineProtection.compute_breakdown(train, synthetic, metadata, None, num_rows_subsample=subsample)
+    baseline = DCRBaselineProtection.compute_breakdown(train, synthetic, metadata, None,
+                                                       num_rows_subsample=subsample)
     return {"overfitting": overfitting, "baseline": baseline, "baseline_subsample": subsample,
             "seconds": time.perf_counter() - start}
 

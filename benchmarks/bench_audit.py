@@ -33,11 +33,12 @@ DATASETS = Path("/work/shared/datasets")
 PATIENT_QIS = ["age", "gender", "zip_code"]
 PEER_TIMEOUT = 1200
 PATIENT_SECRETS = ["condition", "treatment", "annual_cost"]
-PATIENT_COLUMNS = ["age", "gender", "zip_code", "condition", "treatment", "blood_pressure_systolic", "annual_cost"]
+PATIENT_COLUMNS = ["age", "gender", "zip_code", "condition", "treatment", "blood_pressure_systolic",
+                   "annual_cost"]
 
 
 def patient_case(n_rows: int, synthetic: str, qis: list[str] | None = None) -> dict:
-    """The patient table; `synthetic` is "fresh" (a new draw of its process), "copula" or "mst" (DP, epsilon 1)."""
+    """Return the patient table; `synthetic` is "fresh" (a new draw), "copula" or "mst" (DP, epsilon 1)."""
     from genesis.datasets import patient_table
 
     real = patient_table(n_rows, random_state=42).drop(columns="patient_id")
@@ -48,7 +49,7 @@ def patient_case(n_rows: int, synthetic: str, qis: list[str] | None = None) -> d
 
 
 def csv_case(name: str, synthetic: str = "copula") -> dict:
-    """Adult or the diabetes table; `synthetic` is "copula" or "disjoint" (real rows kept out of both splits)."""
+    """Return Adult or the diabetes table; `synthetic` is "copula" or "disjoint" (real rows in no split)."""
     if name == "adult":
         real = pd.read_csv(DATASETS / "adult.csv", keep_default_na=False, skipinitialspace=True)
         qis = ["age", "sex", "race", "native-country", "marital-status"]
@@ -96,7 +97,8 @@ def write_inputs(case: dict, folder: Path, n_attacks: int) -> Path:
         method = case.get("method", "copula")
         model = (SyntheticGenerator(method="mst", privacy={"differential_privacy": {"epsilon": 1.0}},
                                     random_state=0, holdout=0)
-                 if method == "mst" else SyntheticGenerator(method="gaussian_copula", random_state=0, holdout=0))
+                 if method == "mst"
+                 else SyntheticGenerator(method="gaussian_copula", random_state=0, holdout=0))
         synthetic = model.fit(training, case["categorical"]).generate(n_samples=len(training))
     spec = {"quasi_identifiers": case["qis"], "secrets": case["secrets"], "categorical": case["categorical"],
             "n_attacks": n_attacks}
