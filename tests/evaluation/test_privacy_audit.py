@@ -384,3 +384,17 @@ def test_generalized_release_has_no_kind_warning(real):
     report = audit(real, synthetic)
 
     assert not any("numbers in one table and text" in warning for warning in report.warnings)
+
+
+def test_dcr_interval_widens_when_synthetic_rows_crowd_few_real_rows(real, record):
+    # 8,000 synthetic rows made of 20 real rows repeated: whether those 20 are training rows is one draw.
+    crowded = released(real.sample(20, random_state=1).sample(8000, replace=True, random_state=2)
+                       .reset_index(drop=True), record)
+    fresh = released(patient_table(10_000, random_state=7).drop(columns="patient_id"), record)
+
+    crowded_dcr = audit(real, crowded).metrics["dcr"]
+    fresh_dcr = audit(real, fresh).metrics["dcr"]
+
+    assert crowded_dcr.details["design_effect"] > 50
+    assert fresh_dcr.details["design_effect"] < 3
+    assert crowded_dcr.ci_high - crowded_dcr.ci_low > fresh_dcr.ci_high - fresh_dcr.ci_low
