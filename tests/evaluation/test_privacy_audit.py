@@ -108,7 +108,7 @@ def test_sdmetrics_dcr_figures_separate_copy_and_fresh(real, record):
     assert new["median_distance_random_to_training"] > new["median_distance_synthetic_to_training"]
 
 
-def test_half_copy_singling_out_is_above_a_fresh_draw(real, record):
+def test_half_copy_singling_out_above_fresh(real, record):
     training = training_rows(real, record)
     fresh = patient_table(10_000, random_state=8).drop(columns="patient_id")
     half = released(pd.concat([training.iloc[:4000], fresh.iloc[:4000]], ignore_index=True), record)
@@ -292,8 +292,8 @@ def test_scores_are_floats_in_unit_interval(real, record):
 
 
 def test_synthetic_copying_holdout_rows_cannot_pass(real, record):
-    # The whole real table as "synthetic": holdout rows appear in it, which a model that never saw them
-    # cannot produce; every holdout-calibrated risk then looks like a fresh draw's.
+    # The whole real table as "synthetic" contains the holdout rows, which a model that never saw them
+    # cannot produce. Every holdout-calibrated risk then looks like a fresh draw's.
     leaked = released(real.sample(frac=1, random_state=4).reset_index(drop=True), record)
 
     report = audit(real, leaked)
@@ -331,7 +331,7 @@ def test_numbers_against_text_are_named(real):
                for warning in report.warnings)
 
 
-def test_real_identifiers_in_a_table_without_record_are_counted(real):
+def test_real_identifiers_counted_without_record(real):
     with_ids = patient_table(10_000, random_state=42)
     fresh = patient_table(2000, random_state=7)
     fresh["patient_id"] = with_ids["patient_id"].sample(2000, random_state=0).to_numpy()
@@ -386,7 +386,7 @@ def test_generalized_release_has_no_kind_warning(real):
     assert not any("numbers in one table and text" in warning for warning in report.warnings)
 
 
-def test_dcr_interval_widens_when_synthetic_rows_crowd_few_real_rows(real, record):
+def test_dcr_interval_widens_for_crowded_rows(real, record):
     # 8,000 synthetic rows made of 20 real rows repeated: whether those 20 are training rows is one draw.
     crowded = released(real.sample(20, random_state=1).sample(8000, replace=True, random_state=2)
                        .reset_index(drop=True), record)

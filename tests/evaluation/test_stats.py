@@ -73,7 +73,7 @@ def test_paired_excess_risk_by_hand():
     assert low < risk < high
 
 
-def test_paired_excess_risk_all_successes_keeps_a_lower_end_below_one():
+def test_paired_risk_all_successes_interval():
     risk, low, high = paired_excess_risk(np.ones(400), np.full(400, 0.5))
 
     assert risk == 1.0
@@ -81,7 +81,7 @@ def test_paired_excess_risk_all_successes_keeps_a_lower_end_below_one():
 
 
 @pytest.mark.parametrize("n_success", [120, 200, 400])
-def test_paired_excess_risk_with_equal_chances_is_the_mapped_wilson_interval(n_success):
+def test_paired_risk_equal_chances_is_wilson(n_success):
     success = np.zeros(400)
     success[:n_success] = 1
     control = 0.3
@@ -93,7 +93,7 @@ def test_paired_excess_risk_with_equal_chances_is_the_mapped_wilson_interval(n_s
     assert abs(high - min(1.0, (wilson_high - control) / (1 - control))) < 1e-9
 
 
-def test_paired_excess_risk_with_unequal_chances_is_narrower_than_wilson():
+def test_paired_risk_unequal_chances_narrower():
     rng = np.random.default_rng(3)
     expected = rng.beta(0.5, 1.5, size=600)
     success = rng.random(600) < expected + 0.2 * (1 - expected)
@@ -106,7 +106,7 @@ def test_paired_excess_risk_with_unequal_chances_is_narrower_than_wilson():
     assert high - low < (wilson_high - wilson_low) / (1 - control)
 
 
-def test_paired_excess_risk_interval_covers_the_true_risk_about_95_percent_of_the_time():
+def test_paired_risk_interval_coverage():
     rng = np.random.default_rng(11)
     covered = 0
     for _ in range(400):

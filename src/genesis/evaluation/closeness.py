@@ -162,9 +162,9 @@ def _sdmetrics_figures(inputs: AuditInputs, queries: EncodedRows, training: Enco
     holdout rows;
     p = share of up to `FIGURE_ROWS` queries strictly closer to the training sample (ties count
     as closer to the holdout); score = min(1, 2 (1 - p)). It is None
-    without a holdout. `baseline_protection` is DCRBaselineProtection: the
-    median distance of synthetic rows to their nearest training row divided
-    by that of uniform random rows (numbers uniform over each column's
+    without a holdout. `baseline_protection` is DCRBaselineProtection. It
+    divides the median distance of synthetic rows to their nearest training
+    row by that of uniform random rows (numbers uniform over each column's
     range, categories uniform over the values seen, missing values at each
     column's missing share), capped at 1. These are reported so that users
     of SDMetrics can compare; they are not part of the verdict, because a
@@ -289,8 +289,8 @@ def _dcr_design_effect(to_training, to_unseen, n_training: int, n_unseen: int, r
     assumes independent queries and is then far too narrow (a noisy DP-CTGAN
     release whose 10,000 rows had 1,068 distinct nearest real rows varied 8
     times more). As for singling out (`genesis.evaluation.singling_out_null`),
-    the training rows are redrawn as a random subset of the real rows searched
-    and each query's nearest real row keeps its place; the ratio of the
+    the training rows are redrawn as a random subset of the real rows searched,
+    while each query's nearest real row keeps its place. The ratio of the
     share's variance to p0 (1 - p0) / n is the design effect (Kish, "Survey
     Sampling", 1965), never below 1. A tied query's nearest row is drawn from
     its tied rows in proportion to their counts.
