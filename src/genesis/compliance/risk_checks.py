@@ -35,6 +35,9 @@ HOLDOUT_ADVICE = ("keep a holdout when fitting (the default; from the command li
                   "never saw")
 """One wording for every check that lacks a holdout, so the joined recommendation contains it once."""
 
+MORE_TRIALS_ADVICE = "run the audit on more rows (or a larger n_attacks), so every interval narrows"
+"""One wording for every check whose interval is too wide to decide, for the same reason."""
+
 
 def metric_checks(evidence: AssessmentEvidence, prefix: str, reference: str) -> list[Check]:
     """Return one check per audit metric except exact copies, which `copies_check` covers."""
@@ -72,8 +75,7 @@ def _no_verdict_reason(risk: MeasuredRisk) -> tuple[str, str]:
     if risk.proxy:
         return ("it was measured without a holdout, and the audit decides nothing on such a proxy",
                 HOLDOUT_ADVICE)
-    return ("its 95% confidence interval reaches past the threshold",
-            "run the audit on more rows (or a larger n_attacks), so the interval narrows")
+    return ("its 95% confidence interval reaches past the threshold", MORE_TRIALS_ADVICE)
 
 
 def describe_risk(risk: MeasuredRisk) -> str:
@@ -193,8 +195,7 @@ def audit_verdict_check(evidence: AssessmentEvidence, check_id: str, reference: 
     recommendation = None
     if verdict == "inconclusive" and getattr(report, "holdout_used", False):
         # With a holdout, "inconclusive" means a metric had too few trials, not a missing control group.
-        recommendation = ("run the audit on more rows (or a larger n_attacks), so every metric has enough "
-                          "trials to be judged")
+        recommendation = MORE_TRIALS_ADVICE
     elif verdict == "inconclusive":
         recommendation = HOLDOUT_ADVICE
     elif verdict != "pass":
